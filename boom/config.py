@@ -1,0 +1,186 @@
+"""Load, layer and validate the configuration: one message per error, naming the key path.
+
+Snakemake merges `configfile:` and `--configfile` layers itself; `validate` is called on the
+merged result when the workflow is parsed, and by every `python -m boom.<stage>` entry point.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "config"
+SCHEMA_PATH = CONFIG_DIR / "schema.yaml"
+
+# Merge operators accepted in the config: the methods SentenceTransformer.merge documents as
+# built into mergekit (tests check that each is registered there). Kept static so that parsing
+# the workflow does not import torch or mergekit.
+MERGE_METHODS = (
+    "arcee_fusion", "breadcrumbs", "breadcrumbs_ties", "dare_linear", "dare_ties", "della",
+    "della_linear", "karcher", "linear", "model_stock", "multislerp", "nearswap", "nuslerp",
+    "ram", "ramplus_tl", "sce", "slerp", "task_arithmetic", "ties",
+)
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names the key path and how to fix it."""
+
+
+def deep_update(base: dict, layer: dict) -> dict:
+    """Return `base` updated key by key with `layer` (nested mappings merge, other values replace),
+    the same layering Snakemake applies to `--configfile`."""
+    out = copy.deepcopy(base)
+    for key, value in layer.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_update(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load(*layers: str | Path) -> dict:
+    """Load config/default.yaml, then each layer over it, and validate the result."""
+    config = _read_yaml(CONFIG_DIR / "default.yaml")
+    for layer in layers:
+        config = deep_update(config, _read_yaml(Path(layer)))
+    validate(config)
+    return config
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(data).__name__}")
+    return data
+
+
+def _key_path(parts) -> str:
+    return ".".join(str(p) for p in parts) or "<top level>"
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    where = _key_path(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        key = unknown[0] if unknown else "?"
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        full = f"{where}.{key}" if error.absolute_path else key
+        return f"unknown config key '{full}'{suggestion} (allowed under {where}: {', '.join(allowed)})"
+    if error.validator == "required":
+        return f"config key {where} is missing a required entry: {error.message}"
+    if error.validator == "enum":
+        return f"config key {where} = {error.instance!r} is not one of {error.validator_value}"
+    return f"config key {where} = {error.instance!r}: {error.message}"
+
+
+def validate(config: dict) -> None:
+    """Raise ConfigError naming the first offending key path, or return None."""
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(config),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
+    if errors:
+        raise ConfigError(_schema_message(errors[0]))
+    _check_references(config)
+
+
+def _check_references(config: dict) -> None:
+    from boom.data.sources import SOURCES  # light import: no torch
+
+    train_sets = config["train"]["datasets"]
+    for name in train_sets:
+        if name not in SOURCES:
+            raise ConfigError(
+                f"config key train.datasets.{name}: unknown dataset '{name}' "
+                f"(known: {', '.join(sorted(SOURCES))})"
+            )
+        if not SOURCES[name].trainable:
+            raise ConfigError(f"config key train.datasets.{name}: dataset '{name}' has no training split")
+    for task, spec in config["evaluation"]["tasks"].items():
+        source = SOURCES.get(spec["dataset"])
+        if source is None or source.task_builder is None:
+            evaluable = sorted(n for n, s in SOURCES.items() if s.task_builder is not None)
+            raise ConfigError(
+                f"config key evaluation.tasks.{task}.dataset: '{spec['dataset']}' is not an "
+                f"evaluation dataset (known: {', '.join(evaluable)})"
+            )
+    _check_merge_method("merge.method", config["merge"]["method"])
+
+    for exp, exp_spec in config["experiments"].items():
+        variants = exp_spec["variants"]
+        for name, v in variants.items():
+            where = f"experiments.{exp}.variants.{name}"
+            kind = v["kind"]
+            expected = {"base": {"kind"}, "train": {"kind", "datasets", "schedule"},
+                        "merge": {"kind", "inputs", "method", "parameters"}}[kind]
+            extra = sorted(set(v) - expected)
+            if extra:
+                raise ConfigError(f"config key {where}.{extra[0]} does not apply to a variant of kind '{kind}'")
+            if kind == "train":
+                if "datasets" not in v:
+                    raise ConfigError(f"config key {where}.datasets is required for kind 'train'")
+                for ds in v["datasets"]:
+                    if ds not in train_sets:
+                        raise ConfigError(
+                            f"config key {where}.datasets: '{ds}' is not defined in train.datasets "
+                            f"(defined: {', '.join(train_sets)})"
+                        )
+            if kind == "merge":
+                inputs = v.get("inputs")
+                if not inputs:
+                    raise ConfigError(f"config key {where}.inputs is required for kind 'merge'")
+                if len(inputs) < 2:
+                    raise ConfigError(f"config key {where}.inputs: a merge needs at least two models, got {inputs}")
+                for inp in inputs:
+                    if inp not in variants:
+                        raise ConfigError(
+                            f"config key {where}.inputs: '{inp}' is not a variant of experiment '{exp}' "
+                            f"(variants: {', '.join(variants)})"
+                        )
+                    if inp == name:
+                        raise ConfigError(f"config key {where}.inputs: a merge cannot take itself as input")
+                if "method" in v:
+                    _check_merge_method(f"{where}.method", v["method"])
+        _check_merge_cycles(exp, variants)
+
+
+def _check_merge_method(where: str, method: str) -> None:
+    if method not in MERGE_METHODS:
+        hint = difflib.get_close_matches(method, MERGE_METHODS, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise ConfigError(
+            f"config key {where}: unknown merge method '{method}'{suggestion} "
+            f"(known: {', '.join(MERGE_METHODS)})"
+        )
+
+
+def _check_merge_cycles(exp: str, variants: dict[str, Any]) -> None:
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "active":
+            cycle = " -> ".join(trail + [name])
+            raise ConfigError(f"config key experiments.{exp}.variants: merge inputs form a cycle: {cycle}")
+        state[name] = "active"
+        for inp in variants[name].get("inputs", []) if variants[name]["kind"] == "merge" else []:
+            visit(inp, trail + [name])
+        state[name] = "done"
+
+    for name in variants:
+        visit(name, [])

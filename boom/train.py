@@ -1,0 +1,134 @@
+"""Train one model from its recipe with sentence-transformers' trainer.
+
+    python -m boom.train --recipe '<json>' --base results/models/base-…/model \
+        --data scifact=results/data/train/scifact.n1000.jsonl … --out results/models/train-…/model
+
+Schedule `bls` (batch-level shuffling): the datasets go to the trainer as a dict, and its
+PROPORTIONAL multi-dataset sampler draws every batch from one dataset and shuffles the batches of
+all datasets together. Loss: InfoNCE over cosine similarity (MultipleNegativesRankingLoss with
+scale = 1/temperature) with in-batch negatives plus the example's hard negatives, if any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+from boom import models
+from boom.provenance import record, write_json
+
+log = logging.getLogger("boom.train")
+
+
+def read_examples(path: Path) -> list[dict]:
+    with path.open() as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def to_columns(examples: list[dict]):
+    """Examples -> a datasets.Dataset with columns anchor, positive, negative_1..k (k the same for
+    every example of one dataset)."""
+    from datasets import Dataset
+
+    ks = {len(e["negatives"]) for e in examples}
+    if len(ks) != 1:
+        raise ValueError(f"examples of one dataset must share the number of hard negatives, got {sorted(ks)}")
+    k = ks.pop()
+    columns = {"anchor": [e["query"] for e in examples], "positive": [e["positive"] for e in examples]}
+    for j in range(k):
+        columns[f"negative_{j + 1}"] = [e["negatives"][j] for e in examples]
+    return Dataset.from_dict(columns)
+
+
+def count_tokens(model, dataset, max_len: int) -> int:
+    tok = model.tokenizer
+    total = 0
+    for column in dataset.column_names:
+        enc = tok(list(dataset[column]), truncation=True, max_length=max_len)["input_ids"]
+        total += sum(len(ids) for ids in enc)
+    return total
+
+
+def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers.base.sampler import BatchSamplers, MultiDatasetBatchSamplers
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    if recipe["schedule"] != "bls":
+        raise ValueError(f"unknown schedule {recipe['schedule']!r} (known: bls)")
+    if set(data) != set(recipe["datasets"]):
+        raise ValueError(f"--data gives {sorted(data)} but the recipe trains on {sorted(recipe['datasets'])}")
+    hyper = recipe["hyper"]
+    models.set_threads(recipe["threads"])
+    model = models.load(base)
+    model.max_seq_length = hyper["max_seq_length"]
+    train_sets = {name: to_columns(read_examples(data[name])) for name in sorted(data)}
+    examples = sum(len(d) for d in train_sets.values())
+    loss = MultipleNegativesRankingLoss(model, scale=1.0 / hyper["temperature"])
+
+    with tempfile.TemporaryDirectory(prefix="boom-train-") as tmp:
+        args = SentenceTransformerTrainingArguments(
+            output_dir=tmp,
+            num_train_epochs=hyper["epochs"],
+            per_device_train_batch_size=hyper["batch_size"],
+            learning_rate=hyper["learning_rate"],
+            warmup_steps=float(hyper["warmup_ratio"]),  # transformers 5: a float < 1 is a ratio
+            lr_scheduler_type="linear",
+            seed=recipe["seed"],
+            data_seed=recipe["seed"],
+            # In-batch negatives: a repeated text in one batch would be a false negative.
+            batch_sampler=BatchSamplers.NO_DUPLICATES,
+            multi_dataset_batch_sampler=MultiDatasetBatchSamplers.PROPORTIONAL,
+            save_strategy="no",
+            report_to="none",
+            logging_steps=10,
+            use_cpu=True,
+            dataloader_num_workers=0,
+        )
+        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_sets, loss=loss)
+        start = time.perf_counter()
+        result = trainer.train()
+        wall = time.perf_counter() - start
+
+    cost = {
+        "examples": examples,
+        "examples_per_dataset": {n: len(d) for n, d in train_sets.items()},
+        "steps": int(result.global_step),
+        "tokens": sum(count_tokens(model, d, hyper["max_seq_length"]) for d in train_sets.values()),
+        "wall_seconds": round(wall, 3),
+        "examples_per_second": round(examples * hyper["epochs"] / wall, 2),
+        "train_loss": result.training_loss,
+        "device": "cpu",
+        "threads": recipe["threads"],
+        "host": socket.gethostname(),
+    }
+    models.save_atomically(model, out)
+    return cost
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipe", required=True, help="the resolved recipe, as JSON")
+    parser.add_argument("--base", required=True, type=Path, help="folder of the base model")
+    parser.add_argument("--data", nargs="+", required=True, help="NAME=PATH of each prepared training file")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write the trained model to")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    recipe = json.loads(args.recipe)
+    data = dict(item.split("=", 1) for item in args.data)
+    cost = train(recipe, args.base, {k: Path(v) for k, v in data.items()}, args.out)
+    meta_dir = args.out.parent
+    write_json(meta_dir / "cost.json", cost)
+    write_json(meta_dir / "provenance.json", record(recipe=recipe, model_id=meta_dir.name))
+    log.info("trained %s: %d examples, %d steps in %.1f s", meta_dir.name, cost["examples"], cost["steps"],
+             cost["wall_seconds"])
+
+
+if __name__ == "__main__":
+    main()
