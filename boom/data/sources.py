@@ -170,6 +170,19 @@ SOURCES: dict[str, DatasetSource] = {
 }
 
 
+# mteb task type and main score of each evaluation-task builder (boom.data.tasks.BUILDERS).
+TASK_KINDS = {"scifact_retrieval": ("Retrieval", "ndcg_at_10"), "sts12": ("STS", "cosine_spearman")}
+
+
+def task_info(tasks: dict[str, dict]) -> dict[str, dict]:
+    """Task name -> {role, task_type, main_score}, from the config's evaluation.tasks."""
+    out = {}
+    for name, spec in tasks.items():
+        task_type, main_score = TASK_KINDS[SOURCES[spec["dataset"]].task_builder]
+        out[name] = {"role": spec["role"], "task_type": task_type, "main_score": main_score}
+    return out
+
+
 def training_examples(root: Path, name: str, max_examples: int, seed: int = 0) -> tuple[list[dict], LoadReport]:
     """The normalised training examples of one dataset: at most `max_examples`, sampled without
     replacement with `seed` (order kept as in the source)."""

@@ -29,8 +29,9 @@ def _revision(root: Path, dataset: str, spec: dict) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _metadata(name: str, task_type: str, main_score: str, description: str, revision: str,
+def _metadata(name: str, builder: str, description: str, revision: str,
               reference: str, licence: str, domains: list[str]) -> TaskMetadata:
+    task_type, main_score = sources.TASK_KINDS[builder]
     return TaskMetadata(
         name=name,
         type=task_type,
@@ -62,7 +63,7 @@ class SciFactNanoTask(AbsTaskRetrieval):
     @classmethod
     def describe(cls, root: Path, spec: dict, name: str) -> TaskMetadata:
         return _metadata(
-            name, "Retrieval", "ndcg_at_10",
+            name, "scifact_retrieval",
             f"SciFact test claims (BEIR test = upstream validation) against a NanoBEIR-style corpus: "
             f"every relevant abstract plus {spec.get('distractors')} distractors sampled with seed "
             f"{spec.get('seed', 0)}; at most {spec.get('max_queries')} claims. Licence: CC BY-NC 2.0.",
@@ -108,7 +109,7 @@ class STS12Task(AbsTaskSTS):
     @classmethod
     def describe(cls, root: Path, spec: dict, name: str) -> TaskMetadata:
         return _metadata(
-            name, "STS", "cosine_spearman",
+            name, "sts12",
             f"SemEval-2012 STS test pairs (MSRpar, MSRvid, SMTeuroparl, OnWN, SMTnews), pairs "
             f"without a gold score dropped; at most {spec.get('max_pairs')} pairs sampled with seed "
             f"{spec.get('seed', 0)}.",

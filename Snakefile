@@ -1,0 +1,39 @@
+# boom: the paper "Bagging-Based Model Merging for Robust General Text Embeddings" as a DAG.
+#
+#   snakemake --cores all paper                                   # default scale (offline, CPU)
+#   snakemake --cores all paper --configfile config/smoke.yaml    # smoke scale (tests, CI)
+#   snakemake --cores all slice                                   # one experiment alone
+#
+# The logic lives in the `boom` package; rules only name files and call `python -m boom.<stage>`.
+
+import sys
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+configfile: "config/default.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/train.smk"
+include: "rules/merge.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+rule paper:
+    """Every experiment of the paper: tables and figures in figures_dir, the tidy summary.csv."""
+    input:
+        f"{RESULTS}/summary.csv",
+        experiment_outputs(list(config["experiments"])),
+    default_target: True
+
+
+for _experiment in config["experiments"]:
+
+    rule:
+        name: _experiment
+        input:
+            experiment_outputs([_experiment]),

@@ -1,0 +1,149 @@
+"""The tidy results table and the paper's tables and figures, all views of it.
+
+    python -m boom.report summary --variants '<json>' --tasks '<json>' --eval-dir results/eval \
+        --out results/summary.csv
+    python -m boom.report experiment --summary results/summary.csv --experiment slice \
+        --out-prefix paper_figures/slice
+
+summary.csv has one row per (experiment, variant, seed, task): experiment, variant, model, seed,
+suite, task, task_type, metric, value. Scores aggregate as the paper reports them: Mean(Task) and
+Mean(TaskType), per suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+COLUMNS = ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
+SUITE_LABEL = {"in_domain": "ID", "out_of_domain": "OOD"}
+
+
+def read_score(path: Path) -> float:
+    """The main score of an mteb TaskResult JSON (read through mteb, which validates its shape)."""
+    from mteb.results import TaskResult
+
+    if not path.is_file():
+        raise FileNotFoundError(f"evaluation result {path} is missing: rerun snakemake to evaluate it")
+    return float(TaskResult.from_disk(path).get_score())
+
+
+def summarize(variants: list[dict], tasks: dict[str, dict], eval_dir: Path) -> pd.DataFrame:
+    """`tasks`: task name -> {role, task_type, main_score} (boom.data.sources.task_info)."""
+    rows = []
+    for v in variants:
+        for task, info in tasks.items():
+            rows.append({
+                "experiment": v["experiment"], "variant": v["variant"], "model": v["model"], "seed": v["seed"],
+                "suite": info["role"], "task": task, "task_type": info["task_type"],
+                "metric": info["main_score"], "value": read_score(eval_dir / v["model"] / f"{task}.json"),
+            })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
+    """Rows: variants (config order); columns: each task's main score, then per suite Mean(Task)
+    and Mean(TaskType), then overall; each as `<col>` (mean over seeds) and `<col> std`."""
+    df = summary[summary["experiment"] == experiment]
+    if df.empty:
+        raise ValueError(f"summary has no rows for experiment '{experiment}'")
+    order = list(dict.fromkeys(df["variant"]))
+    tasks = list(dict.fromkeys(df["task"]))
+    suites = [s for s in SUITE_LABEL if s in set(df["suite"])]
+    per_seed = {}
+    for (variant, seed), g in df.groupby(["variant", "seed"], sort=False):
+        row = dict(zip(g["task"], g["value"]))
+        for label, sg in [(SUITE_LABEL[s], g[g["suite"] == s]) for s in suites] + [("All", g)]:
+            row[f"{label} Mean(Task)"] = sg["value"].mean()
+            row[f"{label} Mean(TaskType)"] = sg.groupby("task_type")["value"].mean().mean()
+        per_seed[(variant, seed)] = row
+    wide = pd.DataFrame.from_dict(per_seed, orient="index")
+    wide = wide[tasks + [c for c in wide.columns if c not in tasks]]
+    wide.index = wide.index.set_names(["variant", "seed"])
+    grouped = wide.groupby(level="variant", sort=False)
+    mean, std = grouped.mean(), grouped.std(ddof=1)
+    table = pd.concat([mean, std.add_suffix(" std")], axis=1).loc[order]
+    table.insert(0, "seeds", grouped.size().loc[order])
+    return table
+
+
+def _formatted(table: pd.DataFrame) -> pd.DataFrame:
+    """`mean ± std` cells (scores ×100, as the paper prints them) when there is more than one seed."""
+    value_cols = [c for c in table.columns if not c.endswith(" std") and c != "seeds"]
+    out = pd.DataFrame(index=table.index)
+    for c in value_cols:
+        std = table[f"{c} std"]
+        out[c] = [f"{m * 100:.2f}" + (f" ± {s * 100:.2f}" if pd.notna(s) else "") for m, s in zip(table[c], std)]
+    return out
+
+
+def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = experiment_table(summary, experiment)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(f"{prefix}.csv", float_format="%.6f")
+    shown = _formatted(table)
+    caption = (f"{experiment}: main score ×100 per task (mean over {int(table['seeds'].max())} seed(s)"
+               f"{', ± std' if table['seeds'].max() > 1 else ''}); ID = in-domain, OOD = out-of-domain.")
+    Path(f"{prefix}.md").write_text(f"{caption}\n\n{shown.to_markdown()}\n")
+    Path(f"{prefix}.tex").write_text(shown.to_latex(caption=caption, label=f"tab:{experiment}"))
+
+    tasks = list(dict.fromkeys(summary.loc[summary["experiment"] == experiment, "task"]))
+    cols = tasks + ["All Mean(Task)"]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.2 * len(cols) * max(1, len(table)) / 4, 3.6))
+    width = 0.8 / len(table)
+    for i, (variant, row) in enumerate(table.iterrows()):
+        xs = [j + i * width for j in range(len(cols))]
+        errs = [row[f"{c} std"] * 100 if pd.notna(row[f"{c} std"]) else 0 for c in cols]
+        ax.bar(xs, [row[c] * 100 for c in cols], width, yerr=errs, label=variant, capsize=2)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cols))], cols, rotation=15, ha="right")
+    ax.set_ylabel("main score ×100")
+    ax.set_title(f"{experiment}")
+    ax.legend(fontsize=8, ncols=min(len(table), 5), loc="lower center", bbox_to_anchor=(0.5, 1.08))
+    fig.tight_layout()
+    for ext in ("png", "pdf"):
+        fig.savefig(f"{prefix}.{ext}", dpi=150)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("summary", help="collect every evaluation into the tidy results table")
+    s.add_argument("--variants", required=True, help="JSON list of {experiment, variant, seed, model}")
+    s.add_argument("--tasks", required=True, help="JSON of task name -> {role, task_type, main_score}")
+    s.add_argument("--eval-dir", required=True, type=Path)
+    s.add_argument("--out", required=True, type=Path)
+    c = sub.add_parser("concat", help="concatenate per-experiment summaries into one")
+    c.add_argument("--inputs", nargs="+", required=True, type=Path)
+    c.add_argument("--out", required=True, type=Path)
+    e = sub.add_parser("experiment", help="one experiment's table (csv, md, tex) and figure (png, pdf)")
+    e.add_argument("--summary", required=True, type=Path)
+    e.add_argument("--experiment", required=True)
+    e.add_argument("--out-prefix", required=True, type=Path)
+    args = parser.parse_args(argv)
+
+    if args.command in ("summary", "concat"):
+        if args.command == "summary":
+            df = summarize(json.loads(args.variants), json.loads(args.tasks), args.eval_dir)
+        else:
+            df = pd.concat([pd.read_csv(p) for p in args.inputs], ignore_index=True)[COLUMNS]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.out.with_name(args.out.name + ".tmp")
+        df.to_csv(tmp, index=False, float_format="%.8f")
+        tmp.replace(args.out)
+        print(f"{len(df)} rows written to {args.out}")
+    else:
+        write_experiment(pd.read_csv(args.summary), args.experiment, args.out_prefix)
+        print(f"wrote {args.out_prefix}.{{csv,md,tex,png,pdf}}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+# Helpers shared by the rules: configuration checks, resolved recipes and the paths they map to.
+# Functions only; no rules here.
+
+import json
+import os
+import sys
+
+from boom.config import ConfigError, validate
+from boom.data.manifest import resolve_root
+from boom.data.sources import SOURCES, task_info
+from boom.recipes import model_id, resolve, train_data_file
+
+try:
+    validate(config)
+except ConfigError as _error:
+    sys.exit(f"boom: {_error}")
+
+# The default and smoke scales never reach the network: tell the Hugging Face libraries so, or
+# loading a local model or JSON file still tries it. The paper scale downloads from the Hub.
+if config["model"]["source"] != "hub":
+    for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        os.environ[_var] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PY = sys.executable  # the interpreter running snakemake (the project's venv)
+RESULTS = config["results_dir"]
+FIGURES = config["figures_dir"]
+LOGS = f"logs/{config['scale']}"
+DATA_ROOT = resolve_root(config["data"]["root"])
+TASKS = config["evaluation"]["tasks"]
+TASK_INFO = task_info(TASKS)
+RESOLVED = resolve(config)
+RECIPES = RESOLVED.recipes
+FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
+
+wildcard_constraints:
+    model=r"(base|train|merge)-[0-9a-f]{12}",
+    dataset=r"[A-Za-z0-9_]+",
+    task=r"[A-Za-z0-9_]+",
+    experiment=r"[A-Za-z0-9_]+",
+
+
+def model_dir(mid):
+    return f"{RESULTS}/models/{mid}/model"
+
+
+def recipe_json(wildcards):
+    return json.dumps(RECIPES[wildcards.model], sort_keys=True)
+
+
+def base_dir(wildcards):
+    return model_dir(model_id(RECIPES[wildcards.model]["base"]))
+
+
+def raw_files(dataset):
+    return [str(DATA_ROOT / "raw" / dest) for dest in SOURCES[dataset].files]
+
+
+def dataset_raw_files(wildcards):
+    return raw_files(wildcards.dataset)
+
+
+def train_data(wildcards):
+    return {name: train_data_file(config, name) for name in RECIPES[wildcards.model]["datasets"]}
+
+
+def train_data_args(wildcards, input):
+    return " ".join(f"{name}={input[name]}" for name in RECIPES[wildcards.model]["datasets"])
+
+
+def merge_inputs(wildcards):
+    return [model_dir(mid) for mid in RECIPES[wildcards.model]["inputs"]]
+
+
+def task_spec_json(wildcards):
+    return json.dumps(TASKS[wildcards.task], sort_keys=True)
+
+
+def task_raw_files(wildcards):
+    return raw_files(TASKS[wildcards.task]["dataset"])
+
+
+def variants_of(experiment):
+    return [row for row in RESOLVED.variants if row["experiment"] == experiment]
+
+
+def experiment_evals(wildcards):
+    return sorted({f"{RESULTS}/eval/{row['model']}/{task}.json"
+                   for row in variants_of(wildcards.experiment) for task in TASKS})
+
+
+def experiment_variants_json(wildcards):
+    return json.dumps(variants_of(wildcards.experiment), sort_keys=True)
+
+
+def experiment_outputs(experiments):
+    return [f"{FIGURES}/{exp}.{ext}" for exp in experiments for ext in FIGURE_EXTS]

@@ -1,0 +1,35 @@
+# Models: the base model of the scale, and every trained model, each in a folder named by the
+# hash of its recipe (results/models/<kind>-<hash>/).
+
+
+rule base_model:
+    output:
+        model=directory(f"{RESULTS}/models/{{model,base-[0-9a-f]{{12}}}}/model"),
+        provenance=f"{RESULTS}/models/{{model}}/provenance.json",
+    params:
+        recipe=recipe_json,
+    log:
+        f"{LOGS}/models/{{model}}.log",
+    shell:
+        "{PY} -m boom.models --recipe {params.recipe:q} --out {output.model} 2>&1 | tee {log}"
+
+
+rule train:
+    input:
+        unpack(train_data),
+        base=base_dir,
+    output:
+        model=directory(f"{RESULTS}/models/{{model,train-[0-9a-f]{{12}}}}/model"),
+        cost=f"{RESULTS}/models/{{model}}/cost.json",
+        provenance=f"{RESULTS}/models/{{model}}/provenance.json",
+    params:
+        recipe=recipe_json,
+        data=train_data_args,
+    threads: config["train"]["threads"]
+    log:
+        f"{LOGS}/train/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{model}}.tsv"
+    shell:
+        "{PY} -m boom.train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
+        "--out {output.model} 2>&1 | tee {log}"
