@@ -44,6 +44,7 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int) ->
             name: {
                 "max_examples": train["datasets"][name]["max_examples"],
                 "task_type": SOURCES[name].task_type,
+                "loader_version": SOURCES[name].version,
                 "sha256": provenance_of(root, list(SOURCES[name].files)),
             }
             for name in datasets

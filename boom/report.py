@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from boom.provenance import record, write_json
+
 COLUMNS = ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
 SUITE_LABEL = {"in_domain": "ID", "out_of_domain": "OOD"}
 
@@ -128,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--summary", required=True, type=Path)
     e.add_argument("--experiment", required=True)
     e.add_argument("--out-prefix", required=True, type=Path)
+    e.add_argument("--config-json", required=True, help="the resolved configuration, recorded beside the outputs")
     args = parser.parse_args(argv)
 
     if args.command in ("summary", "concat"):
@@ -141,7 +144,12 @@ def main(argv: list[str] | None = None) -> None:
         tmp.replace(args.out)
         print(f"{len(df)} rows written to {args.out}")
     else:
-        write_experiment(pd.read_csv(args.summary), args.experiment, args.out_prefix)
+        summary = pd.read_csv(args.summary)
+        write_experiment(summary, args.experiment, args.out_prefix)
+        write_json(Path(f"{args.out_prefix}.provenance.json"), record(
+            experiment=args.experiment, config=json.loads(args.config_json),
+            models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])),
+        ))
         print(f"wrote {args.out_prefix}.{{csv,md,tex,png,pdf}}")
 
 

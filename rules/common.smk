@@ -22,7 +22,13 @@ if config["model"]["source"] != "hub":
         os.environ[_var] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-PY = sys.executable  # the interpreter running snakemake (the project's venv)
+envvars:
+    "PATH",
+
+
+# Jobs run `python -m boom.<stage>` with the interpreter that runs snakemake (the project's venv),
+# even when the venv is not activated.
+os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 LOGS = f"logs/{config['scale']}"
@@ -58,6 +64,10 @@ def raw_files(dataset):
 
 def dataset_raw_files(wildcards):
     return raw_files(wildcards.dataset)
+
+
+def loader_version(wildcards):
+    return SOURCES[wildcards.dataset].version
 
 
 def train_data(wildcards):

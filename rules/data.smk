@@ -7,8 +7,13 @@ rule prepare_train_data:
     output:
         data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.jsonl",
         card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.jsonl.card.json",
+    params:
+        root=str(DATA_ROOT),
+        loader_version=loader_version,
     log:
         f"{LOGS}/data/{{dataset}}.n{{cap}}.log",
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.data.prepare --root {DATA_ROOT:q} --dataset {wildcards.dataset} "
+        "python -m boom.data.prepare --root {params.root:q} --dataset {wildcards.dataset} "
         "--max-examples {wildcards.cap} --out {output.data} 2>&1 | tee {log}"

@@ -10,6 +10,7 @@ rule evaluate:
         provenance=f"{RESULTS}/eval/{{model}}/{{task}}.provenance.json",
     params:
         spec=task_spec_json,
+        root=str(DATA_ROOT),
         batch_size=config["evaluation"]["batch_size"],
         max_seq_length=config["evaluation"]["max_seq_length"],
     threads: config["evaluation"]["threads"]
@@ -17,7 +18,9 @@ rule evaluate:
         f"{LOGS}/eval/{{model}}/{{task}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/eval/{{model}}/{{task}}.tsv"
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.evaluate --model {input.model} --model-id {wildcards.model} --task {wildcards.task} "
-        "--spec {params.spec:q} --root {DATA_ROOT:q} --batch-size {params.batch_size} "
+        "python -m boom.evaluate --model {input.model} --model-id {wildcards.model} --task {wildcards.task} "
+        "--spec {params.spec:q} --root {params.root:q} --batch-size {params.batch_size} "
         "--max-seq-length {params.max_seq_length} --threads {threads} --out {output.result} 2>&1 | tee {log}"

@@ -16,6 +16,8 @@ rule merge:
         f"{LOGS}/merge/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/merge/{{model}}.tsv"
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.merge --recipe {params.recipe:q} --base {input.base} --inputs {input.inputs} "
+        "python -m boom.merge --recipe {params.recipe:q} --base {input.base} --inputs {input.inputs} "
         "--threads {threads} --out {output.model} 2>&1 | tee {log}"

@@ -10,11 +10,14 @@ rule experiment_summary:
     params:
         variants=experiment_variants_json,
         tasks=json.dumps(TASK_INFO),  # config order: the tables' column order
+        eval_dir=f"{RESULTS}/eval",
     log:
         f"{LOGS}/report/{{experiment}}.summary.log",
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.report summary --variants {params.variants:q} --tasks {params.tasks:q} "
-        "--eval-dir {RESULTS}/eval --out {output} 2>&1 | tee {log}"
+        "python -m boom.report summary --variants {params.variants:q} --tasks {params.tasks:q} "
+        "--eval-dir {params.eval_dir} --out {output} 2>&1 | tee {log}"
 
 
 rule summary:
@@ -24,8 +27,10 @@ rule summary:
         f"{RESULTS}/summary.csv",
     log:
         f"{LOGS}/report/summary.log",
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.report concat --inputs {input} --out {output} 2>&1 | tee {log}"
+        "python -m boom.report concat --inputs {input} --out {output} 2>&1 | tee {log}"
 
 
 rule experiment_figures:
@@ -33,8 +38,14 @@ rule experiment_figures:
         f"{RESULTS}/summary/{{experiment}}.csv",
     output:
         expand(f"{FIGURES}/{{{{experiment}}}}.{{ext}}", ext=FIGURE_EXTS),
+        f"{FIGURES}/{{experiment}}.provenance.json",
+    params:
+        prefix=lambda wildcards: f"{FIGURES}/{wildcards.experiment}",
+        config=json.dumps(config, sort_keys=True),
     log:
         f"{LOGS}/report/{{experiment}}.figures.log",
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.report experiment --summary {input} --experiment {wildcards.experiment} "
-        "--out-prefix {FIGURES}/{wildcards.experiment} 2>&1 | tee {log}"
+        "python -m boom.report experiment --summary {input} --experiment {wildcards.experiment} "
+        "--out-prefix {params.prefix} --config-json {params.config:q} 2>&1 | tee {log}"

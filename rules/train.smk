@@ -10,8 +10,10 @@ rule base_model:
         recipe=recipe_json,
     log:
         f"{LOGS}/models/{{model}}.log",
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.models --recipe {params.recipe:q} --out {output.model} 2>&1 | tee {log}"
+        "python -m boom.models --recipe {params.recipe:q} --out {output.model} 2>&1 | tee {log}"
 
 
 rule train:
@@ -30,6 +32,8 @@ rule train:
         f"{LOGS}/train/{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train/{{model}}.tsv"
+    conda:
+        "../envs/boom.yaml"
     shell:
-        "{PY} -m boom.train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
+        "python -m boom.train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
         "--out {output.model} 2>&1 | tee {log}"

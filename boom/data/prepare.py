@@ -32,7 +32,7 @@ def prepare(root: Path, dataset: str, max_examples: int, out: Path) -> dict:
     os.replace(tmp, out)
     card = record(
         dataset=dataset, task_type=SOURCES[dataset].task_type, licence=SOURCES[dataset].licence,
-        examples=report.kept, skipped=report.skipped, max_examples=max_examples, cap_seed=CAP_SEED,
+        loader_version=SOURCES[dataset].version, examples=report.kept, skipped=report.skipped, max_examples=max_examples, cap_seed=CAP_SEED,
         sha256=provenance_of(root, list(SOURCES[dataset].files)),
     )
     write_json(out.with_name(out.name + ".card.json"), card)

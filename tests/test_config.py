@@ -1,0 +1,85 @@
+"""The configuration: layering, and one clear message naming the key path for each mistake."""
+
+import pytest
+import yaml
+
+from boom import config as boom_config
+from boom.config import ConfigError, deep_update, validate
+
+
+@pytest.mark.parametrize("layer", [None, "config/smoke.yaml", "config/paper.yaml"])
+def test_shipped_configs_are_valid(layer):
+    cfg = boom_config.load(*([boom_config.REPO_ROOT / layer] if layer else []))
+    assert cfg["experiments"]["slice"]["variants"]
+
+
+def test_layers_merge_key_by_key():
+    smoke = boom_config.load(boom_config.CONFIG_DIR / "smoke.yaml")
+    assert smoke["model"]["source"] == "tiny_random"
+    # untouched keys of a layered mapping come from default.yaml
+    assert smoke["train"]["warmup_ratio"] == boom_config.load()["train"]["warmup_ratio"]
+    assert deep_update({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) == {"a": {"b": 3, "c": 2}}
+
+
+def _set(cfg, path, value):
+    *parents, last = path.split(".")
+    node = cfg
+    for p in parents:
+        node = node[p]
+    node[last] = value
+
+
+@pytest.mark.parametrize(
+    "path, value, expected",
+    [
+        ("train.learnig_rate", 1e-4, "unknown config key 'train.learnig_rate'; did you mean 'learning_rate'?"),
+        ("seeds", "0", "config key seeds = '0'"),
+        ("train.batch_size", 1.5, "config key train.batch_size = 1.5"),
+        ("train.temperature", 0, "config key train.temperature = 0"),
+        ("model.source", "huggingface", "config key model.source = 'huggingface' is not one of"),
+        ("experiments.slice.variants.bls.schedule", "bogus", "experiments.slice.variants.bls.schedule"),
+        ("experiments.slice.variants.bls.datasets", ["scifact", "wikipedia"],
+         "'wikipedia' is not defined in train.datasets"),
+        ("experiments.slice.variants.merged.inputs", ["scifact", "nope"], "'nope' is not a variant of experiment 'slice'"),
+        ("experiments.slice.variants.merged.inputs", ["scifact"], "a merge needs at least two models"),
+        ("experiments.slice.variants.merged.method", "multi_slerp", "unknown merge method 'multi_slerp'; did you mean 'multislerp'?"),
+        ("merge.method", "soup", "config key merge.method: unknown merge method 'soup'"),
+        ("train.datasets.nosuchset", {"max_examples": 5}, "config key train.datasets.nosuchset: unknown dataset"),
+        ("train.datasets.sts12", {"max_examples": 5}, "dataset 'sts12' has no training split"),
+        ("evaluation.tasks.SciFactNano.dataset", "snli", "'snli' is not an evaluation dataset"),
+        ("experiments.slice.variants.base.inputs", ["bls", "snli"], "base.inputs does not apply to a variant of kind 'base'"),
+    ],
+)
+def test_bad_config_names_the_key(config, path, value, expected):
+    _set(config, path, value)
+    with pytest.raises(ConfigError) as err:
+        validate(config)
+    assert expected in str(err.value)
+
+
+def test_missing_required_key_is_named(config):
+    del config["train"]["batch_size"]
+    with pytest.raises(ConfigError, match=r"config key train is missing a required entry: 'batch_size'"):
+        validate(config)
+
+
+def test_merge_cycle_is_reported(config):
+    variants = config["experiments"]["slice"]["variants"]
+    variants["m1"] = {"kind": "merge", "inputs": ["scifact", "m2"]}
+    variants["m2"] = {"kind": "merge", "inputs": ["snli", "m1"]}
+    with pytest.raises(ConfigError, match="merge inputs form a cycle"):
+        validate(config)
+
+
+def test_every_accepted_merge_method_is_registered_in_mergekit():
+    from mergekit.merge_methods import get
+
+    for method in boom_config.MERGE_METHODS:
+        assert get(method).spec.name == method
+
+
+def test_yaml_that_is_not_a_mapping_is_refused(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(["a", "b"]))
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        boom_config.load(bad)

@@ -1,0 +1,52 @@
+"""Aggregation as the paper reports it: Mean(Task) and Mean(TaskType) per suite, mean ± std over seeds."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from boom.report import COLUMNS, experiment_table, write_experiment
+
+
+def _rows():
+    rows = []
+    tasks = [("T1", "Retrieval", "in_domain"), ("T2", "Retrieval", "in_domain"),
+             ("T3", "STS", "in_domain"), ("O1", "STS", "out_of_domain")]
+    values = {  # variant -> seed -> task values
+        "bls": {0: [0.2, 0.4, 0.9, 0.5], 1: [0.4, 0.6, 0.7, 0.7]},
+        "merged": {0: [0.1, 0.1, 0.1, 0.1], 1: [0.3, 0.3, 0.3, 0.3]},
+    }
+    for variant, seeds in values.items():
+        for seed, vals in seeds.items():
+            for (task, ttype, suite), v in zip(tasks, vals):
+                rows.append(["exp", variant, f"m-{variant}-{seed}", seed, suite, task, ttype, "score", v])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_means_per_task_and_per_task_type():
+    table = experiment_table(_rows(), "exp")
+    assert list(table.index) == ["bls", "merged"]
+    bls = table.loc["bls"]
+    # seed 0: ID tasks 0.2, 0.4, 0.9 -> Mean(Task) 0.5; Mean(TaskType) = mean(0.3, 0.9) = 0.6
+    # seed 1: 0.4, 0.6, 0.7 -> 0.5666..; TaskType mean(0.5, 0.7) = 0.6
+    assert bls["ID Mean(Task)"] == pytest.approx((0.5 + 1.7 / 3) / 2)
+    assert bls["ID Mean(TaskType)"] == pytest.approx(0.6)
+    assert bls["ID Mean(TaskType) std"] == pytest.approx(0.0, abs=1e-12)
+    assert bls["OOD Mean(Task)"] == pytest.approx(0.6)
+    assert bls["OOD Mean(Task) std"] == pytest.approx(math.sqrt(0.02))
+    assert bls["T1"] == pytest.approx(0.3) and bls["seeds"] == 2
+    # columns: tasks first (in order), then ID, OOD, All aggregates
+    assert list(table.columns[1:5]) == ["T1", "T2", "T3", "O1"]
+
+
+def test_unknown_experiment_is_an_error():
+    with pytest.raises(ValueError, match="no rows for experiment 'nope'"):
+        experiment_table(_rows(), "nope")
+
+
+def test_tables_and_figure_are_written(tmp_path):
+    write_experiment(_rows(), "exp", tmp_path / "exp")
+    for ext in ("csv", "md", "tex", "png", "pdf"):
+        assert (tmp_path / f"exp.{ext}").stat().st_size > 0
+    md = (tmp_path / "exp.md").read_text()
+    assert "± " in md and "| bls" in md

@@ -1,0 +1,124 @@
+"""Training, merging and evaluation on the smoke scale's tiny random encoder and real data."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from sentence_transformers import SentenceTransformer
+
+from boom import evaluate, merge, models, train
+from boom.data.prepare import prepare
+
+RECIPE = {
+    "kind": "train", "schedule": "bls", "threads": 1, "seed": 0,
+    "hyper": {"batch_size": 8, "learning_rate": 1e-3, "warmup_ratio": 0.1, "epochs": 1,
+              "temperature": 0.05, "max_seq_length": 32},
+    "datasets": {"scifact": {}, "snli": {}},
+}
+
+
+@pytest.fixture(scope="module")
+def train_files(data_root, tmp_path_factory):
+    d = tmp_path_factory.mktemp("data")
+    return {name: prepare(data_root, name, 24, d / f"{name}.jsonl") and d / f"{name}.jsonl"
+            for name in ("scifact", "snli")}
+
+
+def _weights(model_dir):
+    return load_file(str(model_dir / "model.safetensors"))
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base, train_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("trained") / "model"
+    cost = train.train(RECIPE, tiny_base, train_files, out)
+    return out, cost
+
+
+def test_training_moves_the_weights_and_records_its_cost(tiny_base, trained):
+    out, cost = trained
+    before, after = _weights(tiny_base), _weights(out)
+    assert before.keys() == after.keys()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    assert cost["examples"] == 48 and cost["steps"] == 6 and cost["tokens"] > 0 and cost["wall_seconds"] > 0
+    # the saved folder is a complete SentenceTransformer: pooling and normalisation kept
+    model = SentenceTransformer(str(out))
+    assert [type(m).__name__ for m in model] == ["Transformer", "Pooling", "Normalize"]
+
+
+def test_same_recipe_and_threads_give_bitwise_identical_weights(tiny_base, train_files, trained, tmp_path):
+    again = tmp_path / "model"
+    train.train(RECIPE, tiny_base, train_files, again)
+    first, second = _weights(trained[0]), _weights(again)
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_recipe_and_data_must_agree(tiny_base, train_files, tmp_path):
+    with pytest.raises(ValueError, match="--data gives"):
+        train.train(RECIPE, tiny_base, {"snli": train_files["snli"]}, tmp_path / "m")
+    with pytest.raises(ValueError, match="unknown schedule 'mixed'"):
+        train.train({**RECIPE, "schedule": "mixed"}, tiny_base, train_files, tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_linear_merge_of_identical_models_returns_the_model(trained):
+    merged = merge.merge("linear", {}, [trained[0], trained[0]], None)
+    original = models.load(trained[0]).state_dict()
+    for key, value in merged.state_dict().items():
+        torch.testing.assert_close(value, original[key], rtol=0, atol=1e-6)
+
+
+def test_multislerp_merge_saves_a_loadable_sentence_transformer(tiny_base, trained, tmp_path):
+    merged = merge.merge("multislerp", {}, [tiny_base, trained[0]], tiny_base)
+    out = tmp_path / "merged"
+    models.save_atomically(merged, out)
+    loaded = SentenceTransformer(str(out))
+    assert [type(m).__name__ for m in loaded] == ["Transformer", "Pooling", "Normalize"]
+    emb = loaded.encode(["a claim about cells"], normalize_embeddings=False)
+    assert abs(float((emb**2).sum()) - 1.0) < 1e-5  # the Normalize module survived the merge
+
+
+def test_incompatible_models_are_refused_before_anything_is_written(tiny_base, tmp_path):
+    from transformers import BertConfig, BertModel
+
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+    other_dir = tmp_path / "wider"
+    base = models.load(tiny_base)
+    cfg = BertConfig(vocab_size=base.tokenizer.vocab_size, hidden_size=48, num_hidden_layers=2,
+                     num_attention_heads=2, intermediate_size=64)
+    BertModel(cfg).save_pretrained(tmp_path / "hf")
+    base.tokenizer.save_pretrained(tmp_path / "hf")
+    wide = SentenceTransformer(modules=[Transformer(str(tmp_path / "hf")), Pooling(48), Normalize()])
+    wide.save_pretrained(str(other_dir))
+    with pytest.raises(ValueError):
+        merge.merge("linear", {}, [tiny_base, other_dir], None)
+
+
+SPEC = {"dataset": "scifact", "role": "in_domain", "max_queries": 20, "distractors": 50, "seed": 0}
+
+
+def test_each_model_gets_its_own_scores(data_root, tiny_base, trained, tmp_path):
+    a = evaluate.evaluate(tiny_base, "base-test", "SciFactNano", SPEC, data_root, 32, 64)
+    b = evaluate.evaluate(trained[0], "train-test", "SciFactNano", SPEC, data_root, 32, 64)
+    assert a.get_score() != b.get_score()  # not one model's cached score handed to the other
+    a.to_disk(tmp_path / "a.json")
+    data = json.loads((tmp_path / "a.json").read_text())
+    assert data["task_name"] == "SciFactNano" and data["scores"]["test"][0]["main_score"] == a.get_score()
+
+
+def test_sts12_task_is_evaluated(data_root, tiny_base):
+    result = evaluate.evaluate(tiny_base, "base-sts", "STS12",
+                               {"dataset": "sts12", "role": "out_of_domain", "max_pairs": 50}, data_root, 32, 64)
+    assert -1.0 <= result.get_score() <= 1.0
+
+
+def test_missing_or_truncated_model_folder_is_named(tmp_path):
+    with pytest.raises(models.ModelError, match="is missing or incomplete"):
+        models.load(tmp_path / "nothing")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "modules.json").write_text("[")
+    with pytest.raises(models.ModelError, match="could not be loaded"):
+        models.load(broken)
