@@ -27,6 +27,7 @@ rule paper:
     """Every experiment of the paper: tables and figures in figures_dir, the tidy summary.csv."""
     input:
         f"{RESULTS}/summary.csv",
+        f"{FIGURES}/data_card.csv",
         experiment_outputs(list(config["experiments"])),
     default_target: True
 

@@ -99,25 +99,37 @@ def validate(config: dict) -> None:
 
 
 def _check_references(config: dict) -> None:
-    from boom.data.sources import SOURCES  # light import: no torch
+    from boom.data.sources import EVAL_KEYS, SOURCES  # light import: no torch
 
     train_sets = config["train"]["datasets"]
     for name in train_sets:
         if name not in SOURCES:
+            hint = difflib.get_close_matches(name, SOURCES, n=1)
             raise ConfigError(
-                f"config key train.datasets.{name}: unknown dataset '{name}' "
-                f"(known: {', '.join(sorted(SOURCES))})"
+                f"config key train.datasets.{name}: unknown dataset '{name}'"
+                + (f"; did you mean '{hint[0]}'?" if hint else "") + f" (known: {', '.join(sorted(SOURCES))})"
             )
         if not SOURCES[name].trainable:
-            raise ConfigError(f"config key train.datasets.{name}: dataset '{name}' has no training split")
+            raise ConfigError(f"config key train.datasets.{name}: dataset '{name}' has no training split "
+                              f"(its role is {SOURCES[name].role})")
     for task, spec in config["evaluation"]["tasks"].items():
+        where = f"evaluation.tasks.{task}"
         source = SOURCES.get(spec["dataset"])
-        if source is None or source.task_builder is None:
-            evaluable = sorted(n for n, s in SOURCES.items() if s.task_builder is not None)
-            raise ConfigError(
-                f"config key evaluation.tasks.{task}.dataset: '{spec['dataset']}' is not an "
-                f"evaluation dataset (known: {', '.join(evaluable)})"
-            )
+        if source is None or source.eval_kind is None:
+            evaluable = sorted(n for n, s in SOURCES.items() if s.eval_kind is not None)
+            raise ConfigError(f"config key {where}.dataset: '{spec['dataset']}' is not an evaluation dataset "
+                              f"(known: {', '.join(evaluable)})")
+        allowed = EVAL_KEYS[source.eval_kind] | {"dataset", "role", "seed"}
+        extra = sorted(set(spec) - allowed)
+        if extra:
+            raise ConfigError(f"config key {where}.{extra[0]} does not apply to a {source.eval_kind} task "
+                              f"(allowed: {', '.join(sorted(allowed))})")
+        if spec["role"] == "in_domain" and spec["dataset"] not in train_sets:
+            raise ConfigError(f"config key {where}.role: in_domain task on '{spec['dataset']}', which is not in "
+                              "train.datasets: in-domain tasks are test splits of the training mix")
+        if spec["role"] != "in_domain" and spec["dataset"] in train_sets:
+            raise ConfigError(f"config key {where}.role: {spec['role']} task on '{spec['dataset']}', which is "
+                              "in train.datasets: an out-of-domain or new-domain task must never be trained on")
     _check_merge_method("merge.method", config["merge"]["method"])
 
     for exp, exp_spec in config["experiments"].items():
@@ -125,7 +137,7 @@ def _check_references(config: dict) -> None:
         for name, v in variants.items():
             where = f"experiments.{exp}.variants.{name}"
             kind = v["kind"]
-            expected = {"base": {"kind"}, "train": {"kind", "datasets", "schedule"},
+            expected = {"base": {"kind"}, "train": {"kind", "datasets", "schedule", "ratio"},
                         "merge": {"kind", "inputs", "method", "parameters"}}[kind]
             extra = sorted(set(v) - expected)
             if extra:
@@ -139,6 +151,13 @@ def _check_references(config: dict) -> None:
                             f"config key {where}.datasets: '{ds}' is not defined in train.datasets "
                             f"(defined: {', '.join(train_sets)})"
                         )
+                ratio = v.get("ratio", 1.0)
+                if not 0 < ratio <= 1:
+                    raise ConfigError(f"config key {where}.ratio = {ratio}: a bag's ratio must be in (0, 1]")
+                for ds in v["datasets"]:
+                    if round(ratio * train_sets[ds]["max_examples"]) == 0:
+                        raise ConfigError(f"config key {where}.ratio = {ratio}: the bag of '{ds}' would be empty "
+                                          f"(max_examples {train_sets[ds]['max_examples']})")
             if kind == "merge":
                 inputs = v.get("inputs")
                 if not inputs:
@@ -156,6 +175,10 @@ def _check_references(config: dict) -> None:
                 if "method" in v:
                     _check_merge_method(f"{where}.method", v["method"])
         _check_merge_cycles(exp, variants)
+        roles = {spec["role"] for spec in config["evaluation"]["tasks"].values()}
+        for suite in exp_spec.get("suites", []):
+            if suite not in roles:
+                raise ConfigError(f"config key experiments.{exp}.suites: no task in evaluation.tasks has role '{suite}'")
 
 
 def _check_merge_method(where: str, method: str) -> None:

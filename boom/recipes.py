@@ -28,27 +28,35 @@ def base_recipe(config: dict) -> dict:
             "init_seed": m.get("init_seed", 0) if m["source"] == "tiny_random" else None}
 
 
-def train_data_file(config: dict, dataset: str) -> str:
-    """The prepared training file of one dataset at its configured cap."""
-    cap = config["train"]["datasets"][dataset]["max_examples"]
-    return f"{config['results_dir']}/data/train/{dataset}.n{cap}.jsonl"
+def train_data_file(results_dir: str, dataset: str, entry: dict) -> str:
+    """The training file of one dataset of a recipe: the prepared file at its cap and number of
+    hard negatives, or a bag sampled from it (`ratio` < 1, drawn with `bag_seed`)."""
+    stem = f"{results_dir}/data/train/{dataset}.n{entry['max_examples']}.k{entry['hard_negatives']}"
+    if entry.get("ratio", 1.0) < 1.0:
+        stem += f".r{entry['ratio']}.s{entry['bag_seed']}"
+    return stem + ".jsonl"
 
 
-def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int) -> dict:
+def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ratio: float = 1.0) -> dict:
     root = resolve_root(config["data"]["root"])
     train = config["train"]
+
+    def entry(name: str) -> dict:
+        e = {
+            "max_examples": train["datasets"][name]["max_examples"],
+            "hard_negatives": train["hard_negatives"],
+            "task_type": SOURCES[name].task_type,
+            "loader_version": SOURCES[name].version,
+            "sha256": provenance_of(root, list(SOURCES[name].files)),
+        }
+        if ratio < 1.0:
+            e.update(ratio=ratio, bag_seed=seed)
+        return e
+
     return {
         "kind": "train",
         "base": base_recipe(config),
-        "datasets": {
-            name: {
-                "max_examples": train["datasets"][name]["max_examples"],
-                "task_type": SOURCES[name].task_type,
-                "loader_version": SOURCES[name].version,
-                "sha256": provenance_of(root, list(SOURCES[name].files)),
-            }
-            for name in datasets
-        },
+        "datasets": {name: entry(name) for name in datasets},
         "schedule": schedule,
         "hyper": {k: train[k] for k in HYPER_KEYS},
         "threads": train["threads"],
@@ -84,7 +92,8 @@ def resolve(config: dict, experiments: list[str] | None = None) -> Resolved:
                     if v["kind"] == "base":
                         cache[name] = base_recipe(config)
                     elif v["kind"] == "train":
-                        cache[name] = train_recipe(config, v["datasets"], v.get("schedule", "bls"), seed)
+                        cache[name] = train_recipe(config, v["datasets"], v.get("schedule", "bls"), seed,
+                                                   v.get("ratio", 1.0))
                     else:
                         cache[name] = merge_recipe(
                             config, v.get("method", config["merge"]["method"]),

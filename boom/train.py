@@ -20,14 +20,10 @@ import time
 from pathlib import Path
 
 from boom import models
+from boom.data.prepare import read_jsonl
 from boom.provenance import record, write_json
 
 log = logging.getLogger("boom.train")
-
-
-def read_examples(path: Path) -> list[dict]:
-    with path.open() as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def to_columns(examples: list[dict]):
@@ -67,7 +63,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
     models.set_threads(recipe["threads"])
     model = models.load(base)
     model.max_seq_length = hyper["max_seq_length"]
-    train_sets = {name: to_columns(read_examples(data[name])) for name in sorted(data)}
+    train_sets = {name: to_columns(read_jsonl(data[name])) for name in sorted(data)}
     examples = sum(len(d) for d in train_sets.values())
     loss = MultipleNegativesRankingLoss(model, scale=1.0 / hyper["temperature"])
 

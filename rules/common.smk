@@ -35,6 +35,9 @@ LOGS = f"logs/{config['scale']}"
 DATA_ROOT = resolve_root(config["data"]["root"])
 TASKS = config["evaluation"]["tasks"]
 TASK_INFO = task_info(TASKS)
+# Suite name -> its tasks, in config order (only suites that have tasks).
+SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ("in_domain", "out_of_domain", "new_domain")}
+SUITES = {s: tasks for s, tasks in SUITES.items() if tasks}
 RESOLVED = resolve(config)
 RECIPES = RESOLVED.recipes
 FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
@@ -42,7 +45,11 @@ FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
 wildcard_constraints:
     model=r"(base|train|merge)-[0-9a-f]{12}",
     dataset=r"[A-Za-z0-9_]+",
-    task=r"[A-Za-z0-9_]+",
+    cap=r"\d+",
+    k=r"\d+",
+    ratio=r"0\.\d+",
+    seed=r"\d+",
+    task=r"[A-Za-z0-9_-]+",
     experiment=r"[A-Za-z0-9_]+",
 
 
@@ -62,6 +69,10 @@ def raw_files(dataset):
     return [str(DATA_ROOT / "raw" / dest) for dest in SOURCES[dataset].files]
 
 
+def all_raw_files():
+    return sorted({f for name in SOURCES for f in raw_files(name)})
+
+
 def dataset_raw_files(wildcards):
     return raw_files(wildcards.dataset)
 
@@ -71,7 +82,8 @@ def loader_version(wildcards):
 
 
 def train_data(wildcards):
-    return {name: train_data_file(config, name) for name in RECIPES[wildcards.model]["datasets"]}
+    datasets = RECIPES[wildcards.model]["datasets"]
+    return {name: train_data_file(RESULTS, name, entry) for name, entry in datasets.items()}
 
 
 def train_data_args(wildcards, input):
@@ -82,21 +94,27 @@ def merge_inputs(wildcards):
     return [model_dir(mid) for mid in RECIPES[wildcards.model]["inputs"]]
 
 
-def task_spec_json(wildcards):
-    return json.dumps(TASKS[wildcards.task], sort_keys=True)
-
-
-def task_raw_files(wildcards):
-    return raw_files(TASKS[wildcards.task]["dataset"])
+def suite_raw_files(suite):
+    return sorted({f for task in SUITES[suite] for f in raw_files(TASKS[task]["dataset"])})
 
 
 def variants_of(experiment):
     return [row for row in RESOLVED.variants if row["experiment"] == experiment]
 
 
+def experiment_tasks(experiment):
+    """The evaluation tasks of an experiment: those of its suites (default: in- and out-of-domain)."""
+    suites = config["experiments"][experiment].get("suites", ["in_domain", "out_of_domain"])
+    return [task for task, spec in TASKS.items() if spec["role"] in suites]
+
+
 def experiment_evals(wildcards):
-    return sorted({f"{RESULTS}/eval/{row['model']}/{task}.json"
-                   for row in variants_of(wildcards.experiment) for task in TASKS})
+    tasks = experiment_tasks(wildcards.experiment)
+    return sorted({f"{RESULTS}/eval/{row['model']}/{task}.json" for row in variants_of(wildcards.experiment) for task in tasks})
+
+
+def experiment_tasks_json(wildcards):
+    return json.dumps({task: TASK_INFO[task] for task in experiment_tasks(wildcards.experiment)})
 
 
 def experiment_variants_json(wildcards):

@@ -5,15 +5,49 @@ rule prepare_train_data:
     input:
         dataset_raw_files,
     output:
-        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.jsonl",
-        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.jsonl.card.json",
+        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
+        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl.card.json",
     params:
         root=str(DATA_ROOT),
         loader_version=loader_version,
     log:
-        f"{LOGS}/data/{{dataset}}.n{{cap}}.log",
+        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.log",
     conda:
         "../envs/boom.yaml"
     shell:
         "python -m boom.data.prepare --root {params.root:q} --dataset {wildcards.dataset} "
-        "--max-examples {wildcards.cap} --out {output.data} 2>&1 | tee {log}"
+        "--max-examples {wildcards.cap} --hard-negatives {wildcards.k} --out {output.data} 2>&1 | tee {log}"
+
+
+rule sample_train_data:
+    """A bag (BOOM) or replay sample of a prepared training file, at a ratio, from a seed."""
+    input:
+        f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
+    output:
+        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.jsonl",
+        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.jsonl.card.json",
+    log:
+        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom.data.sampling --in {input} --dataset {wildcards.dataset} --ratio {wildcards.ratio} "
+        "--seed {wildcards.seed} --out {output.data} 2>&1 | tee {log}"
+
+
+rule data_card:
+    """One row per dataset and split: task type, role, examples, licence, source sha256."""
+    input:
+        all_raw_files(),
+    output:
+        csv=f"{FIGURES}/data_card.csv",
+        md=f"{FIGURES}/data_card.md",
+    params:
+        root=str(DATA_ROOT),
+        prefix=f"{FIGURES}/data_card",
+    log:
+        f"{LOGS}/data/data_card.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom.data.card --root {params.root:q} --out-prefix {params.prefix} 2>&1 | tee {log}"

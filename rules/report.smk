@@ -9,7 +9,7 @@ rule experiment_summary:
         f"{RESULTS}/summary/{{experiment}}.csv",
     params:
         variants=experiment_variants_json,
-        tasks=json.dumps(TASK_INFO),  # config order: the tables' column order
+        tasks=experiment_tasks_json,  # config order: the tables' column order
         eval_dir=f"{RESULTS}/eval",
     log:
         f"{LOGS}/report/{{experiment}}.summary.log",

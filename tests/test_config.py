@@ -45,13 +45,26 @@ def _set(cfg, path, value):
         ("experiments.slice.variants.merged.method", "multi_slerp", "unknown merge method 'multi_slerp'; did you mean 'multislerp'?"),
         ("merge.method", "soup", "config key merge.method: unknown merge method 'soup'"),
         ("train.datasets.nosuchset", {"max_examples": 5}, "config key train.datasets.nosuchset: unknown dataset"),
-        ("train.datasets.sts12", {"max_examples": 5}, "dataset 'sts12' has no training split"),
-        ("evaluation.tasks.SciFactNano.dataset", "snli", "'snli' is not an evaluation dataset"),
+        ("train.datasets.sts12", {"max_examples": 5}, "dataset 'sts12' has no training split (its role is out_of_domain)"),
+        ("evaluation.tasks.SciFact.dataset", "trecqa", "'trecqa' is not an evaluation dataset"),
+        ("evaluation.tasks.STS12.distractors", 10, "evaluation.tasks.STS12.distractors does not apply to a sts task"),
+        ("evaluation.tasks.STS12.role", "in_domain", "in-domain tasks are test splits of the training mix"),
+        ("evaluation.tasks.STS12.max_pairs", 7, None),
+        ("evaluation.tasks.SNLI.role", "out_of_domain", "must never be trained on"),
+        ("evaluation.tasks.CoSQA.role", "sideways", "evaluation.tasks.CoSQA.role = 'sideways' is not one of"),
+        ("experiments.slice.variants.bls.ratio", 0, "ratio = 0: a bag's ratio must be in (0, 1]"),
+        ("experiments.slice.variants.bls.ratio", 1.5, "ratio = 1.5: a bag's ratio must be in (0, 1]"),
+        ("experiments.slice.variants.bls.ratio", 0.0001, "the bag of 'scifact' would be empty"),
+        ("experiments.slice.suites", ["in_domain", "nowhere"], "experiments.slice.suites"),
+        ("train.datasets.scifactt", {"max_examples": 5}, "unknown dataset 'scifactt'; did you mean 'scifact'?"),
         ("experiments.slice.variants.base.inputs", ["bls", "snli"], "base.inputs does not apply to a variant of kind 'base'"),
     ],
 )
 def test_bad_config_names_the_key(config, path, value, expected):
     _set(config, path, value)
+    if expected is None:  # a valid change, for contrast
+        validate(config)
+        return
     with pytest.raises(ConfigError) as err:
         validate(config)
     assert expected in str(err.value)

@@ -21,7 +21,7 @@ RECIPE = {
 @pytest.fixture(scope="module")
 def train_files(data_root, tmp_path_factory):
     d = tmp_path_factory.mktemp("data")
-    return {name: prepare(data_root, name, 24, d / f"{name}.jsonl") and d / f"{name}.jsonl"
+    return {name: prepare(data_root, name, 24, 1, d / f"{name}.jsonl") and d / f"{name}.jsonl"
             for name in ("scifact", "snli")}
 
 
@@ -99,13 +99,14 @@ def test_incompatible_models_are_refused_before_anything_is_written(tiny_base, t
 SPEC = {"dataset": "scifact", "role": "in_domain", "max_queries": 20, "distractors": 50, "seed": 0}
 
 
+
 def test_each_model_gets_its_own_scores(data_root, tiny_base, trained, tmp_path):
-    a = evaluate.evaluate(tiny_base, "base-test", "SciFactNano", SPEC, data_root, 32, 64)
-    b = evaluate.evaluate(trained[0], "train-test", "SciFactNano", SPEC, data_root, 32, 64)
+    a = evaluate.evaluate(tiny_base, "base-test", "SciFact", SPEC, data_root, 32, 64)
+    b = evaluate.evaluate(trained[0], "train-test", "SciFact", SPEC, data_root, 32, 64)
     assert a.get_score() != b.get_score()  # not one model's cached score handed to the other
     a.to_disk(tmp_path / "a.json")
     data = json.loads((tmp_path / "a.json").read_text())
-    assert data["task_name"] == "SciFactNano" and data["scores"]["test"][0]["main_score"] == a.get_score()
+    assert data["task_name"] == "SciFact" and data["scores"]["test"][0]["main_score"] == a.get_score()
 
 
 def test_sts12_task_is_evaluated(data_root, tiny_base):
@@ -122,3 +123,17 @@ def test_missing_or_truncated_model_folder_is_named(tmp_path):
     (broken / "modules.json").write_text("[")
     with pytest.raises(models.ModelError, match="could not be loaded"):
         models.load(broken)
+
+
+@pytest.mark.parametrize("name, spec", [
+    ("WikiQA", {"dataset": "wikiqa", "role": "in_domain", "max_queries": 10}),
+    ("SNLI", {"dataset": "snli", "role": "in_domain", "max_pairs": 40}),
+    ("Banking77", {"dataset": "banking77", "role": "in_domain", "max_examples": 80, "n_experiments": 1}),
+    ("AGNews", {"dataset": "agnews", "role": "out_of_domain", "max_examples": 40, "n_experiments": 1}),
+    ("TwentyNewsgroups", {"dataset": "20ng_mini", "role": "in_domain", "max_examples": 60}),
+    ("Cranfield", {"dataset": "cranfield", "role": "out_of_domain", "max_queries": 5, "distractors": 20}),
+    ("CoSQA", {"dataset": "cosqa", "role": "new_domain", "max_queries": 5, "distractors": 20}),
+])
+def test_every_kind_of_task_evaluates(data_root, tiny_base, name, spec):
+    result = evaluate.evaluate(tiny_base, f"base-{name}", name, spec, data_root, 32, 64)
+    assert 0.0 <= result.get_score() <= 1.0

@@ -1,10 +1,10 @@
 """Prepare one dataset's training file: normalised examples, capped, as JSON lines.
 
     python -m boom.data.prepare --root ../shared/data --dataset scifact --max-examples 1000 \
-        --out results/data/train/scifact.n1000.jsonl
+        --hard-negatives 1 --out results/data/train/scifact.n1000.k1.jsonl
 
-Beside the file, `<out>.card.json` records the examples kept, the lines skipped (and why), the
-source files' sha256s and the sampling seed.
+Beside the file, `<out>.card.json` records the examples kept, the lines the reader skipped (and
+why), the source files' sha256s, the reader version and the sampling seed.
 """
 
 from __future__ import annotations
@@ -12,28 +12,46 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from pathlib import Path
 
+from boom.data.examples import build_examples, capped
 from boom.data.manifest import provenance_of, resolve_root
-from boom.data.sources import SOURCES, training_examples
+from boom.data.sources import SOURCES
 from boom.provenance import record, write_json
 
-# Seed of the per-dataset cap; bags (BOOM's sampled subsets) are drawn later, from this file.
+# Seed of mining and of the per-dataset cap; bags (BOOM's subsets) are drawn later, from this file.
 CAP_SEED = 0
 
 
-def prepare(root: Path, dataset: str, max_examples: int, out: Path) -> dict:
-    examples, report = training_examples(root, dataset, max_examples, seed=CAP_SEED)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    """Write JSON lines atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w") as fh:
-        for ex in examples:
-            fh.write(json.dumps(ex, ensure_ascii=False) + "\n")
-    os.replace(tmp, out)
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open() as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def prepare(root: Path, dataset: str, max_examples: int, hard_negatives: int, out: Path) -> dict:
+    start = time.perf_counter()
+    examples, report = build_examples(dataset, root, hard_negatives, seed=CAP_SEED)
+    available = len(examples)
+    examples = capped(examples, max_examples, seed=CAP_SEED)
+    write_jsonl(out, examples)
+    source = SOURCES[dataset]
     card = record(
-        dataset=dataset, task_type=SOURCES[dataset].task_type, licence=SOURCES[dataset].licence,
-        loader_version=SOURCES[dataset].version, examples=report.kept, skipped=report.skipped, max_examples=max_examples, cap_seed=CAP_SEED,
-        sha256=provenance_of(root, list(SOURCES[dataset].files)),
+        dataset=dataset, task_type=source.task_type, licence=source.licence, split=source.train_split,
+        loader_version=source.version, available=available, examples=len(examples), skipped=report.skipped,
+        max_examples=max_examples, hard_negatives=hard_negatives, cap_seed=CAP_SEED,
+        in_batch_negatives=source.in_batch_negatives, sha256=provenance_of(root, list(source.files)),
+        wall_seconds=round(time.perf_counter() - start, 3),
     )
     write_json(out.with_name(out.name + ".card.json"), card)
     return card
@@ -44,10 +62,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", required=True, help="data mirror root (holds MANIFEST.tsv and raw/)")
     parser.add_argument("--dataset", required=True, choices=sorted(n for n, s in SOURCES.items() if s.trainable))
     parser.add_argument("--max-examples", required=True, type=int)
+    parser.add_argument("--hard-negatives", required=True, type=int)
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
-    card = prepare(resolve_root(args.root), args.dataset, args.max_examples, args.out)
-    print(f"{args.dataset}: {card['examples']} examples written to {args.out}; skipped: {card['skipped'] or 'none'}")
+    card = prepare(resolve_root(args.root), args.dataset, args.max_examples, args.hard_negatives, args.out)
+    print(f"{args.dataset}: {card['examples']} of {card['available']} examples written to {args.out}; "
+          f"skipped: {card['skipped'] or 'none'}")
 
 
 if __name__ == "__main__":

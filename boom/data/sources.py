@@ -1,208 +1,138 @@
-"""Readers of the raw datasets in the data mirror, and the registry that names them.
+"""The registry of datasets: what each is, its licence, its role, and how it is trained and tested.
 
-Each reader checks every file against MANIFEST.tsv before reading it, and counts (never guesses)
-malformed lines. This module imports no torch or mteb: the config validator uses the registry.
+Imports no torch, mteb or sklearn: the config validator and the Snakefile use it at parse time.
+Readers (boom/data/readers) parse the raw files; boom/data/examples.py turns a parsed dataset
+into training examples and boom/data/tasks.py into an mteb task.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import random
-import re
-import zipfile
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from boom.data.manifest import DataError, checked_file
+from boom.data.forms import Form, LoadReport
+from boom.data.readers import READERS
 
-_SCIFACT_ZIP = "scifact/scifact_csv.zip"
-
-
-@dataclass
-class LoadReport:
-    """What a reader kept and what it skipped, per reason."""
-
-    kept: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-
-    def skip(self, reason: str) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-
-# ---------------------------------------------------------------- SciFact (retrieval)
-
-
-def _scifact_rows(root: Path, member: str) -> list[dict]:
-    path = checked_file(root, _SCIFACT_ZIP)
-    with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
-        return list(csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8")))
-
-
-# Abstracts are stored as numpy-style lists of sentences: ['first.' 'second.'] or with "…".
-_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", re.S)
-
-
-def _join_sentences(cell: str) -> str:
-    parts = [a or b for a, b in _QUOTED.findall(cell)]
-    return " ".join(p.replace("\\'", "'").replace('\\"', '"').strip() for p in parts)
-
-
-def scifact_corpus(root: Path) -> dict[str, str]:
-    corpus = {}
-    for row in _scifact_rows(root, "corpus_train.csv"):
-        text = _join_sentences(row["abstract"])
-        if not text:
-            raise DataError(f"{_SCIFACT_ZIP}: corpus_train.csv doc {row['doc_id']} has an unreadable abstract")
-        corpus[row["doc_id"]] = f"{row['title'].strip()} {text}"
-    return corpus
-
-
-def scifact_claims(root: Path, split: str) -> dict[str, tuple[str, list[str]]]:
-    """claim id -> (claim text, cited doc ids). `split` is `train` or `test` (BEIR's test split
-    is the upstream validation file); claims repeat once per evidence row and are merged."""
-    member = {"train": "claims_train.csv", "test": "claims_validation.csv"}[split]
-    claims: dict[str, tuple[str, list[str]]] = {}
-    for row in _scifact_rows(root, member):
-        docs = re.findall(r"\d+", row["cited_doc_ids"])
-        text, seen = claims.get(row["id"], (row["claim"].strip(), []))
-        claims[row["id"]] = (text, sorted(set(seen) | set(docs)))
-    return claims
-
-
-def scifact_train(root: Path, report: LoadReport) -> list[dict]:
-    corpus = scifact_corpus(root)
-    # Upstream repeats two claims verbatim in train and in the BEIR test split: keep them out of
-    # training, so that no evaluation text is trained on.
-    test_claims = {text for text, _ in scifact_claims(root, "test").values()}
-    examples = []
-    for qid, (text, docs) in sorted(scifact_claims(root, "train").items(), key=lambda kv: int(kv[0])):
-        if text in test_claims:
-            report.skip("claim also in the test split")
-            continue
-        for doc in docs:
-            if doc not in corpus:
-                report.skip("cited document not in corpus")
-                continue
-            examples.append({"query": text, "positive": corpus[doc], "negatives": []})
-    return examples
-
-
-# ---------------------------------------------------------------- SNLI (NLI triplets)
-
-
-def _read_lines(root: Path, dest: str) -> list[str]:
-    return checked_file(root, dest).read_text(encoding="utf-8").splitlines()
-
-
-def snli_train(root: Path, report: LoadReport) -> list[dict]:
-    """SNLI dev as (premise, entailed hypothesis, contradicted hypothesis) triplets."""
-    s1, s2, labels = (_read_lines(root, f"snli/{n}.dev") for n in ("s1", "s2", "labels"))
-    if not len(s1) == len(s2) == len(labels):
-        raise DataError(f"snli/*.dev are not line-aligned: {len(s1)}, {len(s2)}, {len(labels)} lines")
-    by_premise: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for a, b, label in zip(s1, s2, labels):
-        a, b, label = a.strip(), b.strip(), label.strip()
-        if label not in ("entailment", "neutral", "contradiction") or not a or not b:
-            report.skip("blank line or unknown label")
-            continue
-        by_premise[a][label].append(b)
-    examples = []
-    for premise, hyps in by_premise.items():
-        for pos, neg in zip(hyps["entailment"], hyps["contradiction"]):
-            examples.append({"query": premise, "positive": pos, "negatives": [neg]})
-    return examples
-
-
-# ---------------------------------------------------------------- SemEval STS 2012 (STS)
-
-_STS12_SUBSETS = ("MSRpar", "MSRvid", "SMTeuroparl", "surprise.OnWN", "surprise.SMTnews")
-
-
-def sts12_pairs(root: Path, report: LoadReport) -> list[tuple[str, str, float]]:
-    pairs = []
-    for subset in _STS12_SUBSETS:
-        inputs = _read_lines(root, f"sts12/STS.input.{subset}.txt")
-        scores = _read_lines(root, f"sts12/STS.gs.{subset}.txt")
-        if len(inputs) != len(scores):
-            raise DataError(f"sts12/STS.input.{subset}.txt and STS.gs.{subset}.txt differ in length")
-        for line, score in zip(inputs, scores):
-            cols = line.split("\t")
-            if not score.strip():
-                report.skip("pair without a gold score")
-                continue
-            if len(cols) != 2:
-                report.skip("line without exactly two tab-separated sentences")
-                continue
-            pairs.append((cols[0].strip(), cols[1].strip(), float(score)))
-    return pairs
-
-
-# ---------------------------------------------------------------- registry
+# Task types of the training mix (the paper's), and the mteb task type each evaluates as.
+TASK_TYPES = ("retrieval", "reranking", "nli", "sts", "pair_classification", "classification", "clustering")
+EVAL_KINDS = {
+    "retrieval": ("Retrieval", "ndcg_at_10"),
+    "reranking": ("Reranking", "map_at_1000"),
+    "sts": ("STS", "cosine_spearman"),
+    "pair_classification": ("PairClassification", "max_ap"),
+    "classification": ("Classification", "accuracy"),
+    "clustering": ("Clustering", "v_measure"),
+}
+# Which `evaluation.tasks` keys apply to each kind of evaluation task.
+EVAL_KEYS = {
+    "retrieval": {"max_queries", "distractors"},
+    "reranking": {"max_queries"},
+    "sts": {"max_pairs"},
+    "pair_classification": {"max_pairs"},
+    "classification": {"max_examples", "samples_per_label", "n_experiments"},
+    "clustering": {"max_examples"},
+}
+ROLES = ("in_domain", "out_of_domain", "new_domain")
 
 
 @dataclass(frozen=True)
 class DatasetSource:
     name: str
-    task_type: str  # the paper's task type of the training data / evaluation task
+    title: str
+    task_type: str  # one of TASK_TYPES: how the training data is built
     licence: str
-    files: tuple[str, ...]  # MANIFEST dests this dataset reads (Snakemake inputs)
-    train_reader: Callable[[Path, LoadReport], list[dict]] | None = None
-    task_builder: str | None = None  # name of a builder in boom.data.tasks
-    # Bump when the reader's output changes: it is part of every recipe and of the prepare
-    # job's parameters, so models trained on the old output are not reused.
+    domain: str
+    role: str  # in_domain (trained on, tested in-domain), out_of_domain, new_domain (incremental)
+    train_split: str | None  # the split used as training data (None: never trained on)
+    eval_split: str | None  # the split evaluated (None: no evaluation task)
+    eval_kind: str | None  # key of EVAL_KINDS
+    instruction: str  # task instruction for queries (decoder models, paper scale)
+    # Bump when the reader's or the example builder's output for this dataset changes: it is in
+    # every recipe and in the prepare job's parameters, so stale models are not reused.
     version: int = 1
 
     @property
+    def files(self) -> tuple[str, ...]:
+        return READERS[self.name][1]
+
+    @property
     def trainable(self) -> bool:
-        return self.train_reader is not None
+        return self.train_split is not None
+
+    @property
+    def in_batch_negatives(self) -> bool:
+        """The paper: no in-batch negatives for classification and clustering data (their
+        negatives are other labels of the same task)."""
+        return self.task_type not in ("classification", "clustering")
+
+    def read(self, root: Path, report: LoadReport | None = None) -> Form:
+        return READERS[self.name][0](root, report if report is not None else LoadReport())
 
 
+def _s(*args, **kwargs) -> DatasetSource:
+    return DatasetSource(*args, **kwargs)
+
+
+_ID, _OOD, _NEW = ROLES
 SOURCES: dict[str, DatasetSource] = {
     s.name: s
     for s in (
-        DatasetSource("scifact", "retrieval", "CC BY-NC 2.0", (_SCIFACT_ZIP,), scifact_train, "scifact_retrieval",
-                      version=2),  # v2: claims shared with the test split left out
-        DatasetSource(
-            "snli", "nli", "CC BY-SA 4.0", tuple(f"snli/{n}.dev" for n in ("s1", "s2", "labels")), snli_train
+        # name, title, task type, licence, domain, role, train split, eval split, eval kind, instruction
+        _s("scifact", "SciFact", "retrieval", "CC BY-NC 2.0", "scientific", _ID, "train", "test", "retrieval",
+           "Given a scientific claim, retrieve documents that support or refute the claim", version=2),
+        _s("wikiqa", "WikiQA", "reranking", "MSR data licence", "encyclopaedic", _ID, "train", "test", "reranking",
+           "Given a question, retrieve Wikipedia sentences that answer it"),
+        _s("trecqa", "TrecQA", "reranking", "research", "news", _ID, "train", None, None,
+           "Given a question, retrieve sentences that answer it"),
+        _s("snli", "SNLI", "nli", "CC BY-SA 4.0", "captions", _ID, "dev", "test", "pair_classification",
+           "Given a premise, retrieve a hypothesis that is entailed by the premise"),
+        _s("quora", "Quora duplicates", "pair_classification", "Quora terms, non-commercial", "web", _ID, "dev",
+           "test", "pair_classification", "Given a question, retrieve questions that are semantically equivalent"),
+        _s("stsb", "STS Benchmark", "sts", "CC BY-SA", "mixed", _ID, "train", "test", "sts",
+           "Retrieve semantically similar text"),
+        _s("sick", "SICK-R", "sts", "CC BY-NC-SA 3.0", "captions", _ID, "train", "test", "sts",
+           "Retrieve semantically similar text"),
+        _s("twitterurl", "Twitter URL corpus", "pair_classification", "research", "social", _ID, "train", "test",
+           "pair_classification", "Retrieve tweets that are semantically similar to the given tweet"),
+        _s("mrpc", "MRPC", "pair_classification", "MS Shared Source", "news", _ID, "train", "test",
+           "pair_classification", "Retrieve sentences that are paraphrases of the given sentence"),
+        _s("banking77", "Banking77", "classification", "CC BY 4.0", "finance", _ID, "train", "test",
+           "classification", "Given an online banking query, find the corresponding intent"),
+        _s("emotion", "Emotion", "classification", "research / educational", "social", _ID, "train", "test",
+           "classification", "Classify the emotion expressed in the given Twitter message"),
+        _s("tweetsent", "TweetSentimentExtraction", "classification", "Kaggle competition", "social", _ID, "train",
+           "test", "classification", "Classify the sentiment of a given tweet as positive, negative or neutral"),
+        _s("amazoncf", "AmazonCounterfactual (EN)", "classification", "CC BY-NC 4.0", "reviews", _ID, "train",
+           "test", "classification", "Classify a given Amazon customer review text as counterfactual or not"),
+        _s("trec", "TREC question classification", "classification", "research", "questions", _ID, "train", "test",
+           "classification", "Classify the type of answer the given question asks for"),
+        _s("sst2", "SST-2", "classification", "research", "reviews", _ID, "train", "test", "classification",
+           "Classify the sentiment of the given movie review sentence"),
+        _s("20ng_mini", "20 Newsgroups (mini)", "clustering", "research", "news", _ID, "train", "test", "clustering",
+           "Identify the topic or theme of the given newsgroup post"),
+        _s("cisi", "CISI", "retrieval", "classic test collection", "library science", _OOD, None, "test",
+           "retrieval", "Given a library science question, retrieve documents that answer it"),
+        _s("cranfield", "Cranfield", "retrieval", "classic test collection", "aeronautics", _OOD, None, "test",
+           "retrieval", "Given an aeronautics question, retrieve abstracts that answer it"),
+        _s("climatefever", "Climate-FEVER", "retrieval", "CC BY-SA", "climate", _OOD, None, "test", "retrieval",
+           "Given a claim about climate change, retrieve evidence that supports or refutes the claim"),
+        *(
+            _s(f"sts{y}", f"SemEval STS 20{y}", "sts", "per subset (SemEval)", "mixed", _OOD, None, "test", "sts",
+               "Retrieve semantically similar text")
+            for y in (12, 13, 14, 15, 16)
         ),
-        DatasetSource(
-            "sts12",
-            "sts",
-            "per subset (SemEval 2012)",
-            tuple(f"sts12/STS.{kind}.{s}.txt" for s in _STS12_SUBSETS for kind in ("input", "gs")),
-            None,
-            "sts12",
-        ),
+        _s("agnews", "AG News", "classification", "non-commercial", "news", _OOD, None, "test", "classification",
+           "Classify the given news article into World, Sports, Business or Sci/Tech"),
+        _s("cosqa", "CoSQA", "retrieval", "code MIT, data C-UDA", "code", _NEW, "dev", "test", "retrieval",
+           "Given a web search query, retrieve code that answers it"),
     )
 }
-
-
-# mteb task type and main score of each evaluation-task builder (boom.data.tasks.BUILDERS).
-TASK_KINDS = {"scifact_retrieval": ("Retrieval", "ndcg_at_10"), "sts12": ("STS", "cosine_spearman")}
 
 
 def task_info(tasks: dict[str, dict]) -> dict[str, dict]:
     """Task name -> {role, task_type, main_score}, from the config's evaluation.tasks."""
     out = {}
     for name, spec in tasks.items():
-        task_type, main_score = TASK_KINDS[SOURCES[spec["dataset"]].task_builder]
+        task_type, main_score = EVAL_KINDS[SOURCES[spec["dataset"]].eval_kind]
         out[name] = {"role": spec["role"], "task_type": task_type, "main_score": main_score}
     return out
-
-
-def training_examples(root: Path, name: str, max_examples: int, seed: int = 0) -> tuple[list[dict], LoadReport]:
-    """The normalised training examples of one dataset: at most `max_examples`, sampled without
-    replacement with `seed` (order kept as in the source)."""
-    source = SOURCES[name]
-    report = LoadReport()
-    examples = source.train_reader(root, report)
-    if not examples:
-        raise DataError(f"dataset {name} produced no training examples")
-    if len(examples) > max_examples:
-        keep = sorted(random.Random(seed).sample(range(len(examples)), max_examples))
-        examples = [examples[i] for i in keep]
-    report.kept = len(examples)
-    return examples, report

@@ -1,8 +1,9 @@
 """The evaluation tasks as real mteb tasks, built from the data mirror.
 
-Each task overrides `load_data` to read the (sha256-checked) raw files; its metadata names the
-data's provenance: `dataset.revision` is derived from the sha256s of the files it reads, and the
-description states how the evaluation subset was drawn.
+Each configured task is a small subclass of an mteb abstract task whose `load_data` reads the
+(sha256-checked) raw files through the dataset's reader. Its metadata says how the evaluation
+subset was drawn, and `dataset.revision` is derived from the files' sha256s and the subset spec.
+mteb reads `metadata` from the class (unloading a task drops instance attributes), hence classes.
 """
 
 from __future__ import annotations
@@ -13,38 +14,46 @@ from pathlib import Path
 from typing import Any
 
 from datasets import Dataset, DatasetDict
+from mteb.abstasks.classification import AbsTaskClassification
+from mteb.abstasks.clustering import AbsTaskClustering
+from mteb.abstasks.pair_classification import AbsTaskPairClassification
 from mteb.abstasks.retrieval import AbsTaskRetrieval
 from mteb.abstasks.retrieval_dataset_loaders import RetrievalSplitData
 from mteb.abstasks.sts import AbsTaskSTS
 from mteb.abstasks.task_metadata import TaskMetadata
 
-from boom.data import sources
+from boom.data.forms import Labelled, Pairs, Retrieval
 from boom.data.manifest import DataError, provenance_of
+from boom.data.sources import EVAL_KINDS, SOURCES, DatasetSource
+
+# Score range of each STS dataset's gold scores.
+STS_RANGE = {"sick": (1, 5)}
 
 
-def _revision(root: Path, dataset: str, spec: dict) -> str:
-    """A revision string that changes whenever the data files or the subset spec change."""
-    shas = provenance_of(root, list(sources.SOURCES[dataset].files))
-    key = repr((sorted(shas.items()), sorted(spec.items())))
+def revision(root: Path, dataset: str, spec: dict) -> str:
+    """Changes whenever the data files, the reader version or the subset spec change."""
+    source = SOURCES[dataset]
+    shas = provenance_of(root, list(source.files))
+    key = repr((sorted(shas.items()), source.version, sorted(spec.items())))
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _metadata(name: str, builder: str, description: str, revision: str,
-              reference: str, licence: str, domains: list[str]) -> TaskMetadata:
-    task_type, main_score = sources.TASK_KINDS[builder]
+def _metadata(name: str, source: DatasetSource, description: str, rev: str) -> TaskMetadata:
+    task_type, main_score = EVAL_KINDS[source.eval_kind]
     return TaskMetadata(
         name=name,
         type=task_type,
-        description=description,
-        reference=reference,
-        dataset={"path": f"boom-local/{name}", "revision": revision},
+        description=f"{source.title} ({source.role.replace('_', '-')}, {source.domain}): {description} "
+                    f"Licence: {source.licence}. Read from the boom data mirror.",
+        reference=None,
+        dataset={"path": f"boom-local/{source.name}", "revision": rev},
         category="t2t",
         modalities=["text"],
         eval_splits=["test"],
         eval_langs=["eng-Latn"],
         main_score=main_score,
         date=None,
-        domains=domains,
+        domains=None,
         task_subtypes=None,
         license="not specified",
         annotations_creators="expert-annotated",
@@ -54,97 +63,219 @@ def _metadata(name: str, builder: str, description: str, revision: str,
     )
 
 
-class SciFactNanoTask(AbsTaskRetrieval):
-    """SciFact's BEIR test claims against every relevant abstract plus seeded distractors."""
+def _sample(items: list, n: int | None, rng: random.Random) -> list:
+    """At most n items, drawn without replacement, in their original order."""
+    if n is None or len(items) <= n:
+        return list(items)
+    keep = sorted(rng.sample(range(len(items)), n))
+    return [items[i] for i in keep]
+
+
+class _BoomTask:
+    """Mixin: the data root, the dataset and the spec a task was configured with."""
 
     root: Path
+    source: DatasetSource
     spec: dict
 
+    def _read(self):
+        form = self.source.read(self.root)
+        split = self.source.eval_split
+        return form, split
+
+    def _empty(self) -> DataError:
+        return DataError(f"task {self.metadata.name}: the {self.source.eval_split} split of "
+                         f"{self.source.name} came out empty; check the dataset and the task's spec")
+
     @classmethod
-    def describe(cls, root: Path, spec: dict, name: str) -> TaskMetadata:
-        return _metadata(
-            name, "scifact_retrieval",
-            f"SciFact test claims (BEIR test = upstream validation) against a NanoBEIR-style corpus: "
-            f"every relevant abstract plus {spec.get('distractors')} distractors sampled with seed "
-            f"{spec.get('seed', 0)}; at most {spec.get('max_queries')} claims. Licence: CC BY-NC 2.0.",
-            _revision(root, "scifact", spec), "https://github.com/allenai/scifact", "cc-by-nc-2.0",
-            ["Academic", "Medical", "Written"],
-        )
+    def describe(cls, name: str, source: DatasetSource, spec: dict, rev: str) -> TaskMetadata:
+        return _metadata(name, source, cls.subset_description(spec), rev)
+
+
+class RetrievalTask(_BoomTask, AbsTaskRetrieval):
+    @staticmethod
+    def subset_description(spec: dict) -> str:
+        return (f"NanoBEIR-style subset: at most {spec.get('max_queries', 'all')} queries (seed "
+                f"{spec.get('seed', 0)}), every relevant document of those queries plus "
+                f"{spec.get('distractors', 'all other')} distractor documents sampled with the same seed.")
 
     def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
         if self.data_loaded:
             return
+        form, split = self._read()
+        assert isinstance(form, Retrieval)
         rng = random.Random(self.spec.get("seed", 0))
-        corpus = sources.scifact_corpus(self.root)
-        claims = {q: v for q, v in sources.scifact_claims(self.root, "test").items() if v[1]}
-        qids = sorted(claims, key=int)
-        max_q = self.spec.get("max_queries")
-        if max_q and len(qids) > max_q:
-            qids = sorted(rng.sample(qids, max_q), key=int)
-        relevant = sorted({d for q in qids for d in claims[q][1] if d in corpus}, key=int)
-        others = sorted(set(corpus) - set(relevant), key=int)
+        qrels = {q: docs for q, docs in form.qrels.get(split, {}).items() if docs}
+        qids = _sample(sorted(qrels), self.spec.get("max_queries"), rng)
+        relevant = sorted({d for q in qids for d in qrels[q]})
+        others = sorted(set(form.corpus) - set(relevant))
         n_distract = min(self.spec.get("distractors", len(others)), len(others))
-        doc_ids = sorted(set(relevant) | set(rng.sample(others, n_distract)), key=int)
-        if not qids or not doc_ids:
-            raise DataError(f"task {self.metadata.name}: the test split came out empty")
-        split = RetrievalSplitData(
-            queries=Dataset.from_list([{"id": q, "text": claims[q][0]} for q in qids]),
-            corpus=Dataset.from_list([{"id": d, "text": corpus[d], "title": ""} for d in doc_ids]),
-            relevant_docs={q: {d: 1 for d in claims[q][1] if d in corpus} for q in qids},
+        doc_ids = sorted(set(relevant) | set(rng.sample(others, n_distract)))
+        if not qids:
+            raise self._empty()
+        self.dataset = {"default": {"test": RetrievalSplitData(
+            queries=Dataset.from_list([{"id": q, "text": form.queries[split][q]} for q in qids]),
+            corpus=Dataset.from_list([{"id": d, "text": form.corpus[d], "title": ""} for d in doc_ids]),
+            relevant_docs={q: dict(qrels[q]) for q in qids},
             top_ranked=None,
-        )
-        self.dataset = {"default": {"test": split}}
+        )}}
         self.data_loaded = True
 
 
-class STS12Task(AbsTaskSTS):
-    """SemEval STS 2012 test pairs (five subsets pooled), a seeded sample of at most max_pairs."""
-
-    min_score = 0
-    max_score = 5
-
-    root: Path
-    spec: dict
-
-    @classmethod
-    def describe(cls, root: Path, spec: dict, name: str) -> TaskMetadata:
-        return _metadata(
-            name, "sts12",
-            f"SemEval-2012 STS test pairs (MSRpar, MSRvid, SMTeuroparl, OnWN, SMTnews), pairs "
-            f"without a gold score dropped; at most {spec.get('max_pairs')} pairs sampled with seed "
-            f"{spec.get('seed', 0)}.",
-            _revision(root, "sts12", spec), "https://www.cs.york.ac.uk/semeval-2012/task6/", "not specified",
-            ["Encyclopaedic", "News", "Written"],
-        )
+class RerankingTask(_BoomTask, AbsTaskRetrieval):
+    @staticmethod
+    def subset_description(spec: dict) -> str:
+        return (f"each question's own judged candidate sentences are reranked; at most "
+                f"{spec.get('max_queries', 'all')} questions with at least one correct and one wrong "
+                f"candidate (seed {spec.get('seed', 0)}).")
 
     def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
         if self.data_loaded:
             return
-        pairs = sources.sts12_pairs(self.root, sources.LoadReport())
-        max_pairs = self.spec.get("max_pairs")
-        if max_pairs and len(pairs) > max_pairs:
-            keep = sorted(random.Random(self.spec.get("seed", 0)).sample(range(len(pairs)), max_pairs))
-            pairs = [pairs[i] for i in keep]
-        if not pairs:
-            raise DataError(f"task {self.metadata.name}: the test split came out empty")
-        self.dataset = DatasetDict(
-            {"test": Dataset.from_dict({
-                "sentence1": [p[0] for p in pairs],
-                "sentence2": [p[1] for p in pairs],
-                "score": [p[2] for p in pairs],
-            })}
-        )
+        form, split = self._read()
+        assert isinstance(form, Retrieval)
+        rng = random.Random(self.spec.get("seed", 0))
+        qrels, negatives = form.qrels.get(split, {}), form.negatives.get(split, {})
+        qids = _sample(sorted(q for q in qrels if qrels[q] and negatives.get(q)), self.spec.get("max_queries"), rng)
+        if not qids:
+            raise self._empty()
+        candidates = {q: sorted(set(qrels[q]) | set(negatives[q])) for q in qids}
+        doc_ids = sorted({d for c in candidates.values() for d in c})
+        self.dataset = {"default": {"test": RetrievalSplitData(
+            queries=Dataset.from_list([{"id": q, "text": form.queries[split][q]} for q in qids]),
+            corpus=Dataset.from_list([{"id": d, "text": form.corpus[d], "title": ""} for d in doc_ids]),
+            relevant_docs={q: dict(qrels[q]) for q in qids},
+            top_ranked=candidates,
+        )}}
         self.data_loaded = True
 
 
-BUILDERS = {"scifact_retrieval": SciFactNanoTask, "sts12": STS12Task}
+class STSTask(_BoomTask, AbsTaskSTS):
+    @staticmethod
+    def subset_description(spec: dict) -> str:
+        return (f"sentence pairs with a gold score (unscored pairs dropped); at most "
+                f"{spec.get('max_pairs', 'all')} pairs sampled with seed {spec.get('seed', 0)}.")
+
+    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
+        if self.data_loaded:
+            return
+        form, split = self._read()
+        assert isinstance(form, Pairs)
+        pairs = _sample(form.pairs.get(split, []), self.spec.get("max_pairs"), random.Random(self.spec.get("seed", 0)))
+        if not pairs:
+            raise self._empty()
+        self.dataset = DatasetDict({"test": Dataset.from_dict({
+            "sentence1": [p[0] for p in pairs], "sentence2": [p[1] for p in pairs],
+            "score": [float(p[2]) for p in pairs],
+        })})
+        self.data_loaded = True
+
+
+class PairClassificationTask(_BoomTask, AbsTaskPairClassification):
+    @staticmethod
+    def subset_description(spec: dict) -> str:
+        return (f"pairs labelled 1 (paraphrase / duplicate / entailment) or 0 (not / contradiction; "
+                f"NLI's neutral pairs dropped); at most {spec.get('max_pairs', 'all')} pairs sampled "
+                f"with seed {spec.get('seed', 0)}.")
+
+    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
+        if self.data_loaded:
+            return
+        form, split = self._read()
+        assert isinstance(form, Pairs)
+        binary = {"entailment": 1, "contradiction": 0, 1: 1, 0: 0}
+        pairs = [(a, b, binary[label]) for a, b, label in form.pairs.get(split, []) if label in binary]
+        pairs = _sample(pairs, self.spec.get("max_pairs"), random.Random(self.spec.get("seed", 0)))
+        if not pairs:
+            raise self._empty()
+        self.dataset = DatasetDict({"test": Dataset.from_dict({
+            "sentence1": [p[0] for p in pairs], "sentence2": [p[1] for p in pairs],
+            "labels": [p[2] for p in pairs],
+        })})
+        self.data_loaded = True
+
+
+def _label_ids(*splits: list[tuple[str, str]]) -> dict[str, int]:
+    return {label: i for i, label in enumerate(sorted({label for s in splits for _, label in s}))}
+
+
+class ClassificationTask(_BoomTask, AbsTaskClassification):
+    @staticmethod
+    def subset_description(spec: dict) -> str:
+        return (f"logistic regression on embeddings, {spec.get('n_experiments', 10)} experiments of "
+                f"{spec.get('samples_per_label', 8)} training texts per label (mteb's protocol); at most "
+                f"{spec.get('max_examples', 'all')} test texts sampled with seed {spec.get('seed', 0)}. "
+                "Where the dataset has no train split, a seeded half of its test split trains the classifier.")
+
+    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
+        if self.data_loaded:
+            return
+        form, split = self._read()
+        assert isinstance(form, Labelled)
+        rng = random.Random(self.spec.get("seed", 0))
+        test = form.texts.get(split, [])
+        train = form.texts.get("train", [])
+        if not train:  # e.g. AG News: only a test file; the classifier learns from a seeded half
+            order = list(range(len(test)))
+            rng.shuffle(order)
+            half = set(order[: len(order) // 2])
+            train = [t for i, t in enumerate(test) if i in half]
+            test = [t for i, t in enumerate(test) if i not in half]
+        test = _sample(test, self.spec.get("max_examples"), rng)
+        if not test or not train:
+            raise self._empty()
+        ids = _label_ids(train, test)
+        self.dataset = DatasetDict({
+            name: Dataset.from_dict({"text": [t for t, _ in rows], "label": [ids[lab] for _, lab in rows]})
+            for name, rows in (("train", train), ("test", test))
+        })
+        self.data_loaded = True
+
+
+class ClusteringTask(_BoomTask, AbsTaskClustering):
+    max_fraction_of_documents_to_embed = None
+
+    @staticmethod
+    def subset_description(spec: dict) -> str:
+        return (f"k-means on embeddings against the gold labels (mteb's protocol); at most "
+                f"{spec.get('max_examples', 'all')} texts sampled with seed {spec.get('seed', 0)}.")
+
+    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
+        if self.data_loaded:
+            return
+        form, split = self._read()
+        assert isinstance(form, Labelled)
+        rows = _sample(form.texts.get(split, []), self.spec.get("max_examples"), random.Random(self.spec.get("seed", 0)))
+        if not rows:
+            raise self._empty()
+        ids = _label_ids(rows)
+        self.max_document_to_embed = len(rows)
+        self.dataset = DatasetDict({"test": Dataset.from_dict(
+            {"sentences": [t for t, _ in rows], "labels": [ids[lab] for _, lab in rows]})})
+        self.data_loaded = True
+
+
+BUILDERS = {
+    "retrieval": RetrievalTask,
+    "reranking": RerankingTask,
+    "sts": STSTask,
+    "pair_classification": PairClassificationTask,
+    "classification": ClassificationTask,
+    "clustering": ClusteringTask,
+}
 
 
 def build_task(root: Path, name: str, spec: dict):
-    """The mteb task called `name`, configured by its `evaluation.tasks` entry `spec`.
-
-    mteb reads `metadata` from the class (unloading a task drops instance attributes), so each
-    configured task is a small subclass carrying its own metadata, data root and spec."""
-    builder = BUILDERS[sources.SOURCES[spec["dataset"]].task_builder]
-    attrs = {"metadata": builder.describe(root, spec, name), "root": root, "spec": dict(spec)}
+    """The mteb task called `name`, configured by its `evaluation.tasks` entry `spec`."""
+    source = SOURCES[spec["dataset"]]
+    builder = BUILDERS[source.eval_kind]
+    attrs: dict[str, Any] = {
+        "metadata": builder.describe(name, source, spec, revision(root, source.name, spec)),
+        "root": root, "source": source, "spec": dict(spec),
+    }
+    if source.name in STS_RANGE:
+        attrs["min_score"], attrs["max_score"] = STS_RANGE[source.name]
+    if builder is ClassificationTask:
+        attrs["samples_per_label"] = spec.get("samples_per_label", 8)
+        attrs["n_experiments"] = spec.get("n_experiments", 10)
     return type(name, (builder,), attrs)()

@@ -1,0 +1,60 @@
+"""Paper-scale training data: FlagEmbedding's bge-full-data from the Hugging Face Hub.
+
+The paper trains on bge-full-data (about 2M examples) without Quora, SCIDOCS-RR and ArguAna. Its
+JSON-lines rows read `{"query": str, "pos": [str], "neg": [str], "prompt": str, "type": str}`;
+`normalise` turns one into boom's training example form. Loading needs the network and a pinned
+revision (a commit hash of the dataset repository): it runs on the cluster, never at parse time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BGE_FULL_DATA_REPO = "cfli/bge-full-data"
+# Held out by the paper (they overlap its evaluation sets).
+PAPER_EXCLUDED = ("quora", "scidocsrr", "arguana")
+
+
+@dataclass(frozen=True)
+class HubDataset:
+    """One file of a Hub dataset repository at a pinned revision."""
+
+    repo: str
+    path: str  # file inside the repository, e.g. "data/en/msmarco_passage/msmarco.jsonl"
+    revision: str  # a commit hash: a branch name would let the data change under a recipe
+
+    def check_pinned(self) -> None:
+        if len(self.revision) != 40 or any(c not in "0123456789abcdef" for c in self.revision):
+            raise ValueError(f"{self.repo}/{self.path}: revision {self.revision!r} is not a commit hash; pin the "
+                             "dataset to a 40-hex-digit commit so that a recipe always means the same data")
+
+
+def excluded(path: str) -> bool:
+    """Whether a bge-full-data file is one the paper leaves out."""
+    name = path.rsplit("/", 1)[-1].lower().replace("-", "").replace("_", "")
+    return any(name.startswith(x) for x in PAPER_EXCLUDED)
+
+
+def normalise(row: dict, k: int, source: str) -> dict:
+    """A bge-full-data row -> {query, positive, negatives[k], instruction}. The first positive is
+    used; the first k negatives (a row with fewer than k is an error naming its source)."""
+    if not row.get("query") or not row.get("pos"):
+        raise ValueError(f"{source}: row without a query or a positive: {str(row)[:120]}")
+    negatives = list(row.get("neg") or [])
+    if len(negatives) < k:
+        raise ValueError(f"{source}: row has {len(negatives)} negatives, {k} needed: {row['query'][:80]!r}")
+    return {"query": row["query"], "positive": row["pos"][0], "negatives": negatives[:k],
+            "instruction": row.get("prompt", "")}
+
+
+def load(dataset: HubDataset, k: int, max_examples: int | None = None) -> list[dict]:
+    """Download (through the Hub cache) and normalise one bge-full-data file."""
+    from datasets import load_dataset
+
+    dataset.check_pinned()
+    if excluded(dataset.path):
+        raise ValueError(f"{dataset.path} is one of the files the paper leaves out ({', '.join(PAPER_EXCLUDED)})")
+    rows = load_dataset(dataset.repo, data_files=dataset.path, revision=dataset.revision, split="train")
+    if max_examples is not None:
+        rows = rows.select(range(min(max_examples, len(rows))))
+    return [normalise(r, k, f"{dataset.repo}/{dataset.path}") for r in rows]
