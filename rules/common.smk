@@ -53,6 +53,20 @@ wildcard_constraints:
     experiment=r"[A-Za-z0-9_]+",
 
 
+def data_root(wildcards):
+    """The data mirror's root (a param: the raw files under it are the rule's inputs)."""
+    return str(DATA_ROOT)
+
+
+def output_prefix(wildcards, output):
+    """The common stem of a rule's outputs, for commands that take a prefix."""
+    return os.path.splitext(output[0])[0]
+
+
+def output_dir(wildcards, output):
+    return os.path.dirname(output[0])
+
+
 def model_dir(mid):
     return f"{RESULTS}/models/{mid}/model"
 

@@ -8,7 +8,7 @@ rule prepare_train_data:
         data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
         card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl.card.json",
     params:
-        root=str(DATA_ROOT),
+        root=data_root,
         loader_version=loader_version,
     log:
         f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.log",
@@ -43,8 +43,8 @@ rule data_card:
         csv=f"{FIGURES}/data_card.csv",
         md=f"{FIGURES}/data_card.md",
     params:
-        root=str(DATA_ROOT),
-        prefix=f"{FIGURES}/data_card",
+        root=data_root,
+        prefix=output_prefix,
     log:
         f"{LOGS}/data/data_card.log",
     conda:

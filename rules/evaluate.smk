@@ -13,8 +13,8 @@ for _suite in SUITES:
             [f"{RESULTS}/eval/{{model}}/{task}.provenance.json" for task in SUITES[_suite]],
         params:
             tasks=json.dumps({task: TASKS[task] for task in SUITES[_suite]}),
-            root=str(DATA_ROOT),
-            out_dir=f"{RESULTS}/eval/{{model}}",
+            root=data_root,
+            out_dir=output_dir,
             batch_size=config["evaluation"]["batch_size"],
             max_seq_length=config["evaluation"]["max_seq_length"],
         threads: config["evaluation"]["threads"]

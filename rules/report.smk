@@ -40,7 +40,7 @@ rule experiment_figures:
         expand(f"{FIGURES}/{{{{experiment}}}}.{{ext}}", ext=FIGURE_EXTS),
         f"{FIGURES}/{{experiment}}.provenance.json",
     params:
-        prefix=lambda wildcards: f"{FIGURES}/{wildcards.experiment}",
+        prefix=output_prefix,
         config=json.dumps(config, sort_keys=True),
     log:
         f"{LOGS}/report/{{experiment}}.figures.log",

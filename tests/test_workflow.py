@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from boom.config import load as load_config
+
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytestmark = pytest.mark.workflow
@@ -49,17 +51,24 @@ def smoke_run(tmp_path_factory):
     return out, overrides
 
 
+SMOKE_TASKS = {name for name, spec in load_config(REPO / "config/smoke.yaml")["evaluation"]["tasks"].items()
+               if spec["role"] in ("in_domain", "out_of_domain")}
+
+
 def test_smoke_slice_writes_tables_figures_and_summary(smoke_run):
     out, _ = smoke_run
     summary = pd.read_csv(out / "results/summary.csv")
     assert list(summary.columns) == ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
     assert set(summary["variant"]) == {"base", "bls", "scifact", "snli", "merged"}
-    assert set(summary["task"]) == {"SciFactNano", "STS12"} and len(summary) == 10
+    assert set(summary["task"]) == SMOKE_TASKS and len(summary) == 5 * len(SMOKE_TASKS)
+    assert set(summary["suite"]) == {"in_domain", "out_of_domain"}
     assert summary["value"].between(-1, 1).all()
     # each trained or merged model is a different model with its own scores
-    assert summary[summary.task == "SciFactNano"]["value"].nunique() > 1
+    assert summary[summary.task == "SciFact"]["value"].nunique() > 1
     for ext in ("csv", "md", "tex", "png", "pdf"):
         assert (out / f"figures/slice.{ext}").stat().st_size > 0
+    card = pd.read_csv(out / "figures/data_card.csv")
+    assert card["dataset"].nunique() == 26
 
 
 def test_every_output_records_what_made_it(smoke_run):
@@ -75,7 +84,7 @@ def test_every_output_records_what_made_it(smoke_run):
         cost = json.loads((folder / "cost.json").read_text())
         assert cost["steps"] > 0 and cost["examples"] > 0
     evals = list((out / "results/eval").glob("*/*.provenance.json"))
-    assert len(evals) == 10
+    assert len(evals) == 5 * len(SMOKE_TASKS)
     assert all(json.loads(p.read_text())["revision"] for p in evals)
 
 
