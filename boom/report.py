@@ -97,18 +97,34 @@ def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path) -> No
     Path(f"{prefix}.md").write_text(f"{caption}\n\n{shown.to_markdown()}\n")
     Path(f"{prefix}.tex").write_text(shown.to_latex(caption=caption, label=f"tab:{experiment}"))
 
-    tasks = list(dict.fromkeys(summary.loc[summary["experiment"] == experiment, "task"]))
-    cols = tasks + ["All Mean(Task)"]
-    fig, ax = plt.subplots(figsize=(1.6 + 1.2 * len(cols) * max(1, len(table)) / 4, 3.6))
-    width = 0.8 / len(table)
-    for i, (variant, row) in enumerate(table.iterrows()):
-        xs = [j + i * width for j in range(len(cols))]
-        errs = [row[f"{c} std"] * 100 if pd.notna(row[f"{c} std"]) else 0 for c in cols]
-        ax.bar(xs, [row[c] * 100 for c in cols], width, yerr=errs, label=variant, capsize=2)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cols))], cols, rotation=15, ha="right")
-    ax.set_ylabel("main score ×100")
-    ax.set_title(f"{experiment}")
-    ax.legend(fontsize=8, ncols=min(len(table), 5), loc="lower center", bbox_to_anchor=(0.5, 1.08))
+    _figure(summary[summary["experiment"] == experiment], experiment, table["seeds"].max(), prefix, plt)
+
+
+def _figure(df: pd.DataFrame, experiment: str, seeds: int, prefix: Path, plt) -> None:
+    """One panel per suite: bars per variant for each task type's mean, Mean(TaskType) and
+    Mean(Task); error bars are the std over seeds."""
+    suites = [s for s in SUITE_LABEL if s in set(df["suite"])]
+    variants = list(dict.fromkeys(df["variant"]))
+    fig, axes = plt.subplots(1, len(suites), figsize=(5.5 * len(suites), 3.8), squeeze=False)
+    for ax, suite in zip(axes[0], suites):
+        sdf = df[df["suite"] == suite]
+        per_seed = sdf.groupby(["variant", "seed", "task_type"])["value"].mean().unstack("task_type")
+        per_seed["Mean(TaskType)"] = per_seed.mean(axis=1)
+        per_seed["Mean(Task)"] = sdf.groupby(["variant", "seed"])["value"].mean()
+        mean = per_seed.groupby(level="variant").mean().loc[variants] * 100
+        std = per_seed.groupby(level="variant").std(ddof=1).loc[variants].fillna(0) * 100
+        cols = list(mean.columns)
+        width = 0.8 / len(variants)
+        for i, variant in enumerate(variants):
+            xs = [j + i * width for j in range(len(cols))]
+            ax.bar(xs, mean.loc[variant], width, yerr=std.loc[variant] if seeds > 1 else None, label=variant, capsize=2)
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cols))], cols, rotation=25, ha="right", fontsize=8)
+        ax.set_title(f"{SUITE_LABEL[suite]} ({sdf['task'].nunique()} tasks)", fontsize=10)
+        ax.set_ylabel("main score ×100")
+        lo = max(0.0, float(mean.min().min()) - 10)
+        ax.set_ylim(lo, min(100.0, float(mean.max().max()) + 5))
+    axes[0][0].legend(fontsize=8, ncols=min(len(variants), 6), loc="lower left", bbox_to_anchor=(0, 1.1))
+    fig.suptitle(f"{experiment} (mean over {seeds} seed{'s' if seeds > 1 else ''})", fontsize=11, y=0.99)
     fig.tight_layout()
     for ext in ("png", "pdf"):
         fig.savefig(f"{prefix}.{ext}", dpi=150)
