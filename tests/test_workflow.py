@@ -93,3 +93,18 @@ def test_rerunning_a_finished_target_does_nothing(smoke_run):
     for target in ("paper", "slice"):
         run = snakemake("-n", target, "--configfile", "config/smoke.yaml", *overrides)
         assert run.returncode == 0 and "Nothing to be done" in run.stdout + run.stderr, run.stdout
+
+
+def test_a_bag_variant_samples_each_dataset_before_training(tmp_path):
+    layer = tmp_path / "bag.yaml"
+    layer.write_text(
+        "experiments:\n"
+        "  bagged:\n"
+        "    variants:\n"
+        "      half: {kind: train, datasets: [scifact, snli], schedule: bls, ratio: 0.5}\n"
+    )
+    run = snakemake("-n", "bagged", "--configfile", "config/smoke.yaml", str(layer),
+                    "--config", f"results_dir={tmp_path}/results", f"figures_dir={tmp_path}/figures")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "scifact.n64.k1.r0.5.s0.jsonl" in run.stdout and "snli.n64.k1.r0.5.s0.jsonl" in run.stdout
+    assert "sample_train_data" in run.stdout and "rule merge" not in run.stdout  # only what the target needs

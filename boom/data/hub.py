@@ -58,3 +58,21 @@ def load(dataset: HubDataset, k: int, max_examples: int | None = None) -> list[d
     if max_examples is not None:
         rows = rows.select(range(min(max_examples, len(rows))))
     return [normalise(r, k, f"{dataset.repo}/{dataset.path}") for r in rows]
+
+
+# The paper's evaluation suites, by mteb benchmark name (their task lists and dataset revisions
+# ship with mteb, so they resolve offline; the data itself downloads at evaluation time).
+PAPER_BENCHMARKS = {"in_domain": "MTEB(eng, v2)", "out_of_domain": "RTEB(beta)", "new_domain": "MTEB(Code, v1)"}
+
+
+def benchmark_revisions(name: str) -> dict[str, str]:
+    """Task name -> pinned dataset revision of an mteb benchmark; refuses a task without one."""
+    import mteb
+
+    revisions = {}
+    for task in mteb.get_benchmark(name).tasks:
+        revision = task.metadata.dataset.get("revision")
+        if not revision:
+            raise ValueError(f"{name}: task {task.metadata.name} has no pinned dataset revision")
+        revisions[task.metadata.name] = revision
+    return revisions
