@@ -71,6 +71,23 @@ def _sample(items: list, n: int | None, rng: random.Random) -> list:
     return [items[i] for i in keep]
 
 
+def _retrieval_dataset(form: Retrieval, split: str, qids: list[str], doc_ids: list[str], qrels: dict,
+                       top_ranked: dict | None) -> dict:
+    return {"default": {"test": RetrievalSplitData(
+        queries=Dataset.from_list([{"id": q, "text": form.queries[split][q]} for q in qids]),
+        corpus=Dataset.from_list([{"id": d, "text": form.corpus[d], "title": ""} for d in doc_ids]),
+        relevant_docs={q: dict(qrels[q]) for q in qids},
+        top_ranked=top_ranked,
+    )}}
+
+
+def _pair_dataset(pairs: list[tuple], label_column: str, cast) -> DatasetDict:
+    return DatasetDict({"test": Dataset.from_dict({
+        "sentence1": [p[0] for p in pairs], "sentence2": [p[1] for p in pairs],
+        label_column: [cast(p[2]) for p in pairs],
+    })})
+
+
 class _BoomTask:
     """Mixin: the data root, the dataset and the spec a task was configured with."""
 
@@ -78,10 +95,16 @@ class _BoomTask:
     source: DatasetSource
     spec: dict
 
-    def _read(self):
+    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
+        if self.data_loaded:
+            return
         form = self.source.read(self.root)
-        split = self.source.eval_split
-        return form, split
+        self.dataset = self.build(form, self.source.eval_split, random.Random(self.spec.get("seed", 0)))
+        self.data_loaded = True
+
+    def build(self, form, split: str, rng: random.Random):
+        """The task's `dataset` from the parsed data; raise self._empty() if nothing is left."""
+        raise NotImplementedError
 
     def _empty(self) -> DataError:
         return DataError(f"task {self.metadata.name}: the {self.source.eval_split} split of "
@@ -99,12 +122,8 @@ class RetrievalTask(_BoomTask, AbsTaskRetrieval):
                 f"{spec.get('seed', 0)}), every relevant document of those queries plus "
                 f"{spec.get('distractors', 'all other')} distractor documents sampled with the same seed.")
 
-    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
-        if self.data_loaded:
-            return
-        form, split = self._read()
+    def build(self, form, split: str, rng: random.Random):
         assert isinstance(form, Retrieval)
-        rng = random.Random(self.spec.get("seed", 0))
         qrels = {q: docs for q, docs in form.qrels.get(split, {}).items() if docs}
         qids = _sample(sorted(qrels), self.spec.get("max_queries"), rng)
         relevant = sorted({d for q in qids for d in qrels[q]})
@@ -113,13 +132,7 @@ class RetrievalTask(_BoomTask, AbsTaskRetrieval):
         doc_ids = sorted(set(relevant) | set(rng.sample(others, n_distract)))
         if not qids:
             raise self._empty()
-        self.dataset = {"default": {"test": RetrievalSplitData(
-            queries=Dataset.from_list([{"id": q, "text": form.queries[split][q]} for q in qids]),
-            corpus=Dataset.from_list([{"id": d, "text": form.corpus[d], "title": ""} for d in doc_ids]),
-            relevant_docs={q: dict(qrels[q]) for q in qids},
-            top_ranked=None,
-        )}}
-        self.data_loaded = True
+        return _retrieval_dataset(form, split, qids, doc_ids, qrels, top_ranked=None)
 
 
 class RerankingTask(_BoomTask, AbsTaskRetrieval):
@@ -129,25 +142,15 @@ class RerankingTask(_BoomTask, AbsTaskRetrieval):
                 f"{spec.get('max_queries', 'all')} questions with at least one correct and one wrong "
                 f"candidate (seed {spec.get('seed', 0)}).")
 
-    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
-        if self.data_loaded:
-            return
-        form, split = self._read()
+    def build(self, form, split: str, rng: random.Random):
         assert isinstance(form, Retrieval)
-        rng = random.Random(self.spec.get("seed", 0))
         qrels, negatives = form.qrels.get(split, {}), form.negatives.get(split, {})
         qids = _sample(sorted(q for q in qrels if qrels[q] and negatives.get(q)), self.spec.get("max_queries"), rng)
         if not qids:
             raise self._empty()
         candidates = {q: sorted(set(qrels[q]) | set(negatives[q])) for q in qids}
         doc_ids = sorted({d for c in candidates.values() for d in c})
-        self.dataset = {"default": {"test": RetrievalSplitData(
-            queries=Dataset.from_list([{"id": q, "text": form.queries[split][q]} for q in qids]),
-            corpus=Dataset.from_list([{"id": d, "text": form.corpus[d], "title": ""} for d in doc_ids]),
-            relevant_docs={q: dict(qrels[q]) for q in qids},
-            top_ranked=candidates,
-        )}}
-        self.data_loaded = True
+        return _retrieval_dataset(form, split, qids, doc_ids, qrels, top_ranked=candidates)
 
 
 class STSTask(_BoomTask, AbsTaskSTS):
@@ -156,19 +159,12 @@ class STSTask(_BoomTask, AbsTaskSTS):
         return (f"sentence pairs with a gold score (unscored pairs dropped); at most "
                 f"{spec.get('max_pairs', 'all')} pairs sampled with seed {spec.get('seed', 0)}.")
 
-    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
-        if self.data_loaded:
-            return
-        form, split = self._read()
+    def build(self, form, split: str, rng: random.Random):
         assert isinstance(form, Pairs)
-        pairs = _sample(form.pairs.get(split, []), self.spec.get("max_pairs"), random.Random(self.spec.get("seed", 0)))
+        pairs = _sample(form.pairs.get(split, []), self.spec.get("max_pairs"), rng)
         if not pairs:
             raise self._empty()
-        self.dataset = DatasetDict({"test": Dataset.from_dict({
-            "sentence1": [p[0] for p in pairs], "sentence2": [p[1] for p in pairs],
-            "score": [float(p[2]) for p in pairs],
-        })})
-        self.data_loaded = True
+        return _pair_dataset(pairs, "score", float)
 
 
 class PairClassificationTask(_BoomTask, AbsTaskPairClassification):
@@ -178,21 +174,14 @@ class PairClassificationTask(_BoomTask, AbsTaskPairClassification):
                 f"NLI's neutral pairs dropped); at most {spec.get('max_pairs', 'all')} pairs sampled "
                 f"with seed {spec.get('seed', 0)}.")
 
-    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
-        if self.data_loaded:
-            return
-        form, split = self._read()
+    def build(self, form, split: str, rng: random.Random):
         assert isinstance(form, Pairs)
         binary = {"entailment": 1, "contradiction": 0, 1: 1, 0: 0}
         pairs = [(a, b, binary[label]) for a, b, label in form.pairs.get(split, []) if label in binary]
-        pairs = _sample(pairs, self.spec.get("max_pairs"), random.Random(self.spec.get("seed", 0)))
+        pairs = _sample(pairs, self.spec.get("max_pairs"), rng)
         if not pairs:
             raise self._empty()
-        self.dataset = DatasetDict({"test": Dataset.from_dict({
-            "sentence1": [p[0] for p in pairs], "sentence2": [p[1] for p in pairs],
-            "labels": [p[2] for p in pairs],
-        })})
-        self.data_loaded = True
+        return _pair_dataset(pairs, "labels", int)
 
 
 def _label_ids(*splits: list[tuple[str, str]]) -> dict[str, int]:
@@ -207,12 +196,8 @@ class ClassificationTask(_BoomTask, AbsTaskClassification):
                 f"{spec.get('max_examples', 'all')} test texts sampled with seed {spec.get('seed', 0)}. "
                 "Where the dataset has no train split, a seeded half of its test split trains the classifier.")
 
-    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
-        if self.data_loaded:
-            return
-        form, split = self._read()
+    def build(self, form, split: str, rng: random.Random):
         assert isinstance(form, Labelled)
-        rng = random.Random(self.spec.get("seed", 0))
         test = form.texts.get(split, [])
         train = form.texts.get("train", [])
         if not train:  # e.g. AG News: only a test file; the classifier learns from a seeded half
@@ -225,11 +210,10 @@ class ClassificationTask(_BoomTask, AbsTaskClassification):
         if not test or not train:
             raise self._empty()
         ids = _label_ids(train, test)
-        self.dataset = DatasetDict({
+        return DatasetDict({
             name: Dataset.from_dict({"text": [t for t, _ in rows], "label": [ids[lab] for _, lab in rows]})
             for name, rows in (("train", train), ("test", test))
         })
-        self.data_loaded = True
 
 
 class ClusteringTask(_BoomTask, AbsTaskClustering):
@@ -240,19 +224,15 @@ class ClusteringTask(_BoomTask, AbsTaskClustering):
         return (f"k-means on embeddings against the gold labels (mteb's protocol); at most "
                 f"{spec.get('max_examples', 'all')} texts sampled with seed {spec.get('seed', 0)}.")
 
-    def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
-        if self.data_loaded:
-            return
-        form, split = self._read()
+    def build(self, form, split: str, rng: random.Random):
         assert isinstance(form, Labelled)
-        rows = _sample(form.texts.get(split, []), self.spec.get("max_examples"), random.Random(self.spec.get("seed", 0)))
+        rows = _sample(form.texts.get(split, []), self.spec.get("max_examples"), rng)
         if not rows:
             raise self._empty()
         ids = _label_ids(rows)
         self.max_document_to_embed = len(rows)
-        self.dataset = DatasetDict({"test": Dataset.from_dict(
+        return DatasetDict({"test": Dataset.from_dict(
             {"sentences": [t for t, _ in rows], "labels": [ids[lab] for _, lab in rows]})})
-        self.data_loaded = True
 
 
 BUILDERS = {

@@ -193,6 +193,19 @@ def _smart_records(text: str, dest: str) -> dict[str, dict[str, str]]:
     return records
 
 
+def _smart_corpus(root: Path, dest: str, report: LoadReport) -> dict[str, str]:
+    """Documents of a SMART-format collection: title `.T` + " " + text `.W`; empty ones are
+    dropped and counted."""
+    corpus = {}
+    for doc, fields in _smart_records(_text(root, dest), dest).items():
+        text = _squash(f"{fields.get('T', '')} {fields.get('W', '')}")
+        if not text:
+            report.skip("test: document without text")
+            continue
+        corpus[doc] = text
+    return corpus
+
+
 # ---------------------------------------------------------------- CISI
 
 _CISI = ("cisi/CISI.ALL", "cisi/CISI.QRY", "cisi/CISI.REL")
@@ -205,13 +218,7 @@ def read_cisi(root: Path, report: LoadReport) -> Retrieval:
     relevant; the third and fourth columns carry no grade). Split `test` only; the 36 queries
     without any qrels are dropped and counted, leaving 76."""
     all_, qry, rel = _CISI
-    corpus = {}
-    for doc, fields in _smart_records(_text(root, all_), all_).items():
-        text = _squash(f"{fields.get('T', '')} {fields.get('W', '')}")
-        if not text:
-            report.skip("test: document without text")
-            continue
-        corpus[doc] = text
+    corpus = _smart_corpus(root, all_, report)
     queries = {}
     for qid, fields in _smart_records(_text(root, qry), qry).items():
         text = _squash(f"{fields.get('T', '')} {fields.get('W', '')}")
@@ -254,13 +261,7 @@ def read_cranfield(root: Path, report: LoadReport) -> Retrieval:
     a negative. Documents 471 and 995 are empty upstream: dropped and counted, and so is the one
     judgement that points at one of them (query 125 -> 995)."""
     all_, qry, qrel = _CRANFIELD
-    corpus = {}
-    for doc, fields in _smart_records(_text(root, all_), all_).items():
-        text = _squash(f"{fields.get('T', '')} {fields.get('W', '')}")
-        if not text:
-            report.skip("test: document without text")
-            continue
-        corpus[doc] = text
+    corpus = _smart_corpus(root, all_, report)
     records = _smart_records(_text(root, qry), qry)
     n_queries = len(records)
     queries = {}
