@@ -137,7 +137,7 @@ def _check_references(config: dict) -> None:
         for name, v in variants.items():
             where = f"experiments.{exp}.variants.{name}"
             kind = v["kind"]
-            expected = {"base": {"kind"}, "train": {"kind", "datasets", "schedule", "ratio"},
+            expected = {"base": {"kind"}, "train": {"kind", "datasets", "schedule", "order", "ratio"},
                         "merge": {"kind", "inputs", "method", "parameters"}}[kind]
             extra = sorted(set(v) - expected)
             if extra:
@@ -151,6 +151,7 @@ def _check_references(config: dict) -> None:
                             f"config key {where}.datasets: '{ds}' is not defined in train.datasets "
                             f"(defined: {', '.join(train_sets)})"
                         )
+                _check_schedule(where, v)
                 ratio = v.get("ratio", 1.0)
                 if not 0 < ratio <= 1:
                     raise ConfigError(f"config key {where}.ratio = {ratio}: a bag's ratio must be in (0, 1]")
@@ -179,6 +180,19 @@ def _check_references(config: dict) -> None:
         for suite in exp_spec.get("suites", []):
             if suite not in roles:
                 raise ConfigError(f"config key experiments.{exp}.suites: no task in evaluation.tasks has role '{suite}'")
+
+
+def _check_schedule(where: str, variant: dict) -> None:
+    from boom.data.sources import SOURCES
+    from boom.schedules import ScheduleError, stages
+
+    schedule = variant.get("schedule", "bls")
+    if "order" in variant and schedule not in ("seq_dataset", "seq_task"):
+        raise ConfigError(f"config key {where}.order applies only to schedules seq_dataset and seq_task, not {schedule}")
+    try:
+        stages(schedule, {d: SOURCES[d].task_type for d in variant["datasets"]}, variant.get("order"))
+    except ScheduleError as exc:
+        raise ConfigError(f"config key {where}: {exc}") from None
 
 
 def _check_merge_method(where: str, method: str) -> None:

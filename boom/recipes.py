@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import SOURCES
 
+# boom.train.ENGINE_VERSION, repeated here so that resolving recipes imports no torch (a test
+# keeps the two equal).
+TRAIN_ENGINE_VERSION = 2
 HYPER_KEYS = ("batch_size", "learning_rate", "warmup_ratio", "epochs", "temperature", "max_seq_length")
 
 
@@ -37,7 +40,8 @@ def train_data_file(results_dir: str, dataset: str, entry: dict) -> str:
     return stem + ".jsonl"
 
 
-def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ratio: float = 1.0) -> dict:
+def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ratio: float = 1.0,
+                 order: list[str] | None = None) -> dict:
     root = resolve_root(config["data"]["root"])
     train = config["train"]
 
@@ -57,7 +61,9 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         "kind": "train",
         "base": base_recipe(config),
         "datasets": {name: entry(name) for name in datasets},
+        "engine": TRAIN_ENGINE_VERSION,
         "schedule": schedule,
+        **({"order": order} if order else {}),
         "hyper": {k: train[k] for k in HYPER_KEYS},
         "threads": train["threads"],
         "seed": seed,
@@ -93,7 +99,7 @@ def resolve(config: dict, experiments: list[str] | None = None) -> Resolved:
                         cache[name] = base_recipe(config)
                     elif v["kind"] == "train":
                         cache[name] = train_recipe(config, v["datasets"], v.get("schedule", "bls"), seed,
-                                                   v.get("ratio", 1.0))
+                                                   v.get("ratio", 1.0), v.get("order"))
                     else:
                         cache[name] = merge_recipe(
                             config, v.get("method", config["merge"]["method"]),

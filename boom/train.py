@@ -3,10 +3,11 @@
     python -m boom.train --recipe '<json>' --base results/models/base-…/model \
         --data scifact=results/data/train/scifact.n1000.jsonl … --out results/models/train-…/model
 
-Schedule `bls` (batch-level shuffling): the datasets go to the trainer as a dict, and its
-PROPORTIONAL multi-dataset sampler draws every batch from one dataset and shuffles the batches of
-all datasets together. Loss: InfoNCE over cosine similarity (MultipleNegativesRankingLoss with
-scale = 1/temperature) with in-batch negatives plus the example's hard negatives, if any.
+Schedules (boom.schedules): the datasets go to the trainer as a dict, and a staged sampler
+orders their batches (every batch from one dataset) as `bls`, `seq_dataset`, `seq_task` or
+`two_stage` prescribe; `mixed` trains on one concatenated dataset. Losses (boom.losses): InfoNCE
+with temperature T, with in-batch negatives for retrieval-like data and without for
+classification and clustering data.
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from boom import models
+from boom import batching, losses, models, schedules
+from boom.data.sources import SOURCES
 from boom.data.prepare import read_jsonl
 from boom.provenance import record, write_json
 
 log = logging.getLogger("boom.train")
+
+# Part of every train recipe: bump it when a change here changes the weights a recipe produces,
+# so models trained by the old code are not reused. 2: staged batch orders, task-aware losses.
+ENGINE_VERSION = 2
 
 
 def to_columns(examples: list[dict]):
@@ -50,22 +56,40 @@ def count_tokens(model, dataset, max_len: int) -> int:
     return total
 
 
+def _mixed(train_sets: dict):
+    """`mixed`: one dataset of all examples, every example with the fewest negatives of the mix."""
+    from datasets import concatenate_datasets
+
+    k = min(len(d.column_names) - 2 for d in train_sets.values())
+    keep = ["anchor", "positive"] + [f"negative_{j + 1}" for j in range(k)]
+    return concatenate_datasets([d.select_columns(keep) for d in train_sets.values()])
+
+
 def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-    from sentence_transformers.base.sampler import BatchSamplers, MultiDatasetBatchSamplers
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.base.sampler import BatchSamplers
 
-    if recipe["schedule"] != "bls":
-        raise ValueError(f"unknown schedule {recipe['schedule']!r} (known: bls)")
     if set(data) != set(recipe["datasets"]):
         raise ValueError(f"--data gives {sorted(data)} but the recipe trains on {sorted(recipe['datasets'])}")
+    task_types = {name: entry["task_type"] for name, entry in recipe["datasets"].items()}
+    plan = schedules.stages(recipe["schedule"], task_types, recipe.get("order"))  # checked before any work
     hyper = recipe["hyper"]
     models.set_threads(recipe["threads"])
     model = models.load(base)
     model.max_seq_length = hyper["max_seq_length"]
     train_sets = {name: to_columns(read_jsonl(data[name])) for name in sorted(data)}
     examples = sum(len(d) for d in train_sets.values())
-    loss = MultipleNegativesRankingLoss(model, scale=1.0 / hyper["temperature"])
+    own_negatives = {n for n in train_sets if not SOURCES[n].in_batch_negatives}
+
+    if recipe["schedule"] == "mixed":  # instance-level mixing: every batch mixes datasets
+        train_dataset = _mixed(train_sets)
+        loss = losses.loss_for(model, True, hyper["temperature"])
+        sampler_args = {"batch_sampler": BatchSamplers.NO_DUPLICATES}
+    else:
+        train_dataset = train_sets
+        loss = {n: losses.loss_for(model, n not in own_negatives, hyper["temperature"]) for n in train_sets}
+        sampler_args = {"batch_sampler": batching.per_dataset_batch_sampler(own_negatives),
+                        "multi_dataset_batch_sampler": batching.staged(plan, list(train_sets))}
 
     with tempfile.TemporaryDirectory(prefix="boom-train-") as tmp:
         args = SentenceTransformerTrainingArguments(
@@ -77,16 +101,14 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
             lr_scheduler_type="linear",
             seed=recipe["seed"],
             data_seed=recipe["seed"],
-            # In-batch negatives: a repeated text in one batch would be a false negative.
-            batch_sampler=BatchSamplers.NO_DUPLICATES,
-            multi_dataset_batch_sampler=MultiDatasetBatchSamplers.PROPORTIONAL,
             save_strategy="no",
             report_to="none",
             logging_steps=10,
             use_cpu=True,
             dataloader_num_workers=0,
+            **sampler_args,
         )
-        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_sets, loss=loss)
+        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset, loss=loss)
         start = time.perf_counter()
         result = trainer.train()
         wall = time.perf_counter() - start
@@ -94,6 +116,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
     cost = {
         "examples": examples,
         "examples_per_dataset": {n: len(d) for n, d in train_sets.items()},
+        "schedule": recipe["schedule"],
+        "stages": plan,
         "steps": int(result.global_step),
         "tokens": sum(count_tokens(model, d, hyper["max_seq_length"]) for d in train_sets.values()),
         "wall_seconds": round(wall, 3),

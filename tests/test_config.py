@@ -96,3 +96,19 @@ def test_yaml_that_is_not_a_mapping_is_refused(tmp_path):
     bad.write_text(yaml.safe_dump(["a", "b"]))
     with pytest.raises(ConfigError, match="must hold a mapping"):
         boom_config.load(bad)
+
+
+def test_schedule_orders_are_checked_at_parse_time(config):
+    bls = config["experiments"]["slice"]["variants"]["bls"]
+    bls["order"] = ["snli", "scifact"]
+    with pytest.raises(ConfigError, match="bls.order applies only to schedules seq_dataset and seq_task"):
+        validate(config)
+    bls["schedule"] = "seq_dataset"
+    validate(config)
+    bls["order"] = ["snli", "wikiqa"]
+    with pytest.raises(ConfigError, match="variants.bls: the order names dataset 'wikiqa', which is not in the training mix"):
+        validate(config)
+    bls.update(schedule="two_stage", datasets=["snli"])
+    del bls["order"]
+    with pytest.raises(ConfigError, match="two_stage needs retrieval data first"):
+        validate(config)

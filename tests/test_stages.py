@@ -14,7 +14,7 @@ RECIPE = {
     "kind": "train", "schedule": "bls", "threads": 1, "seed": 0,
     "hyper": {"batch_size": 8, "learning_rate": 1e-3, "warmup_ratio": 0.1, "epochs": 1,
               "temperature": 0.05, "max_seq_length": 32},
-    "datasets": {"scifact": {}, "snli": {}},
+    "datasets": {"scifact": {"task_type": "retrieval"}, "snli": {"task_type": "nli"}},
 }
 
 
@@ -57,8 +57,8 @@ def test_same_recipe_and_threads_give_bitwise_identical_weights(tiny_base, train
 def test_recipe_and_data_must_agree(tiny_base, train_files, tmp_path):
     with pytest.raises(ValueError, match="--data gives"):
         train.train(RECIPE, tiny_base, {"snli": train_files["snli"]}, tmp_path / "m")
-    with pytest.raises(ValueError, match="unknown schedule 'mixed'"):
-        train.train({**RECIPE, "schedule": "mixed"}, tiny_base, train_files, tmp_path / "m")
+    with pytest.raises(ValueError, match="unknown schedule 'zigzag'"):
+        train.train({**RECIPE, "schedule": "zigzag"}, tiny_base, train_files, tmp_path / "m")
     assert not (tmp_path / "m").exists()
 
 
