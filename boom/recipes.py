@@ -27,8 +27,13 @@ def model_id(recipe: dict) -> str:
 
 def base_recipe(config: dict) -> dict:
     m = config["model"]
-    return {"kind": "base", "source": m["source"], "name": m["name"], "revision": m.get("revision"),
-            "init_seed": m.get("init_seed", 0) if m["source"] == "tiny_random" else None}
+    recipe = {"kind": "base", "source": m["source"], "name": m["name"], "revision": m.get("revision"),
+              "init_seed": m.get("init_seed", 0) if m["source"] == "tiny_random" else None}
+    if m["source"] != "gt_minilm":
+        recipe["pooling"] = m.get("pooling", "mean")
+    if m["source"] == "tiny_random":
+        recipe["architecture"] = m.get("architecture", "bert")
+    return recipe
 
 
 def train_data_file(results_dir: str, dataset: str, entry: dict) -> str:
@@ -65,6 +70,8 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         "schedule": schedule,
         **({"order": order} if order else {}),
         "hyper": {k: train[k] for k in HYPER_KEYS},
+        **({"lora": train["lora"]} if train.get("lora") else {}),
+        **({"query_instruction": True} if config["model"].get("query_instruction") else {}),
         "threads": train["threads"],
         "seed": seed,
     }

@@ -56,6 +56,15 @@ def count_tokens(model, dataset, max_len: int) -> int:
     return total
 
 
+def _add_lora(model, lora: dict) -> None:
+    """Wrap the transformer body in LoRA adapters (peft) on every linear projection."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], lora_dropout=lora["dropout"],
+                        target_modules="all-linear")
+    model[0].model = get_peft_model(model[0].model, config)
+
+
 def _mixed(train_sets: dict):
     """`mixed`: one dataset of all examples, every example with the fewest negatives of the mix."""
     from datasets import concatenate_datasets
@@ -77,14 +86,19 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
     models.set_threads(recipe["threads"])
     model = models.load(base)
     model.max_seq_length = hyper["max_seq_length"]
-    train_sets = {name: to_columns(read_jsonl(data[name])) for name in sorted(data)}
+    rows = {name: read_jsonl(data[name]) for name in sorted(data)}
+    train_sets = {name: to_columns(r) for name, r in rows.items()}
     examples = sum(len(d) for d in train_sets.values())
+    if recipe.get("lora"):
+        _add_lora(model, recipe["lora"])
     own_negatives = {n for n in train_sets if not SOURCES[n].in_batch_negatives}
 
     if recipe["schedule"] == "mixed":  # instance-level mixing: every batch mixes datasets
         train_dataset = _mixed(train_sets)
         loss = losses.loss_for(model, True, hyper["temperature"])
         sampler_args = {"batch_sampler": BatchSamplers.NO_DUPLICATES}
+        if recipe.get("query_instruction"):
+            raise ValueError("schedule mixed cannot give each dataset its own query instruction; use a batch-level schedule")
     else:
         train_dataset = train_sets
         loss = {n: losses.loss_for(model, n not in own_negatives, hyper["temperature"]) for n in train_sets}
@@ -106,6 +120,9 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
             logging_steps=10,
             use_cpu=True,
             dataloader_num_workers=0,
+            # The paper's instructions, on queries only (the anchor column of each dataset).
+            prompts=({n: {"anchor": models.QUERY_PROMPT.format(instruction=r[0]["instruction"])}
+                      for n, r in rows.items()} if recipe.get("query_instruction") else None),
             **sampler_args,
         )
         trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset, loss=loss)
@@ -127,6 +144,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
         "threads": recipe["threads"],
         "host": socket.gethostname(),
     }
+    if recipe.get("lora"):
+        model[0].model = model[0].model.merge_and_unload()  # plain weights: loadable and mergeable
     models.save_atomically(model, out)
     return cost
 

@@ -125,3 +125,46 @@ def test_a_bad_order_stops_before_any_training(tiny_base, mix, tmp_path):
     with pytest.raises(schedules.ScheduleError, match="'quora'"):
         train.train(recipe, tiny_base, files, tmp_path / "model")
     assert not (tmp_path / "model").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_decoder(tmp_path_factory):
+    from boom import models
+
+    out = tmp_path_factory.mktemp("decoder") / "model"
+    models.save_atomically(models.build_tiny_random(0, "qwen3", "lasttoken"), out)
+    return out
+
+
+def test_decoder_path_trains_with_instructions_and_lora_then_merges_and_evaluates(tiny_decoder, mix, data_root, tmp_path):
+    """The paper-scale code path offline: a Qwen3-architecture decoder, last-token pooling,
+    instructions on queries, LoRA merged back before saving, a Multi-SLERP merge, mteb."""
+    from sentence_transformers import SentenceTransformer
+
+    from boom import evaluate, merge, models
+
+    files, datasets = mix
+    recipe = {**RECIPE, "schedule": "bls", "datasets": datasets, "query_instruction": True,
+              "lora": {"r": 4, "alpha": 8, "dropout": 0.0}}
+    outs = []
+    for seed in (0, 1):
+        out = tmp_path / f"m{seed}"
+        train.train({**recipe, "seed": seed}, tiny_decoder, files, out)
+        outs.append(out)
+    base, trained = load_file(str(tiny_decoder / "model.safetensors")), load_file(str(outs[0] / "model.safetensors"))
+    assert base.keys() == trained.keys()  # adapters merged away: plain weights
+    assert any(not torch.equal(base[k], trained[k]) for k in base)
+    loaded = SentenceTransformer(str(outs[0]))
+    assert loaded[1].pooling_mode == "lasttoken" and type(loaded[0].auto_model).__name__ == "Qwen3Model"
+    merged = merge.merge("multislerp", {}, outs, tiny_decoder)
+    models.save_atomically(merged, tmp_path / "merged")
+    spec = {"dataset": "scifact", "role": "in_domain", "max_queries": 5, "distractors": 20}
+    result = evaluate.evaluate(tmp_path / "merged", "merge-decoder", "SciFact", spec, data_root, 16, 32)
+    assert 0.0 <= result.get_score() <= 1.0
+
+
+def test_mixed_schedule_refuses_per_dataset_instructions(tiny_decoder, mix, tmp_path):
+    files, datasets = mix
+    recipe = {**RECIPE, "schedule": "mixed", "datasets": datasets, "query_instruction": True}
+    with pytest.raises(ValueError, match="schedule mixed cannot give each dataset its own query instruction"):
+        train.train(recipe, tiny_decoder, files, tmp_path / "m")
