@@ -75,6 +75,7 @@ def _mixed(train_sets: dict):
 
 
 def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
+    import torch
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.base.sampler import BatchSamplers
 
@@ -82,7 +83,10 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
         raise ValueError(f"--data gives {sorted(data)} but the recipe trains on {sorted(recipe['datasets'])}")
     task_types = {name: entry["task_type"] for name, entry in recipe["datasets"].items()}
     plan = schedules.stages(recipe["schedule"], task_types, recipe.get("order"))  # checked before any work
+    if recipe["schedule"] == "mixed" and recipe.get("query_instruction"):
+        raise ValueError("schedule mixed cannot give each dataset its own query instruction; use a batch-level schedule")
     hyper = recipe["hyper"]
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     models.set_threads(recipe["threads"])
     model = models.load(base)
     model.max_seq_length = hyper["max_seq_length"]
@@ -97,8 +101,6 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
         train_dataset = _mixed(train_sets)
         loss = losses.loss_for(model, True, hyper["temperature"])
         sampler_args = {"batch_sampler": BatchSamplers.NO_DUPLICATES}
-        if recipe.get("query_instruction"):
-            raise ValueError("schedule mixed cannot give each dataset its own query instruction; use a batch-level schedule")
     else:
         train_dataset = train_sets
         loss = {n: losses.loss_for(model, n not in own_negatives, hyper["temperature"]) for n in train_sets}
@@ -118,7 +120,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
             save_strategy="no",
             report_to="none",
             logging_steps=10,
-            use_cpu=True,
+            use_cpu=device == "cpu",
             dataloader_num_workers=0,
             # The paper's instructions, on queries only (the anchor column of each dataset).
             prompts=({n: {"anchor": models.QUERY_PROMPT.format(instruction=r[0]["instruction"])}
@@ -140,7 +142,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
         "wall_seconds": round(wall, 3),
         "examples_per_second": round(examples * hyper["epochs"] / wall, 2),
         "train_loss": result.training_loss,
-        "device": "cpu",
+        "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
         "threads": recipe["threads"],
         "host": socket.gethostname(),
     }

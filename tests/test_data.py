@@ -5,7 +5,6 @@ import functools
 import http.server
 import shutil
 import threading
-import time
 
 import pytest
 
@@ -66,10 +65,9 @@ def test_missing_data_root_is_named(tmp_path):
         checked_file(tmp_path / "nowhere", "snli/s1.dev")
 
 
-def test_whole_data_loads_in_seconds(data_root):
-    start = time.perf_counter()
+def test_every_dataset_parses_into_a_form(data_root):
+    # how long this takes is measured by benchmarks/data_load.py, not asserted here
     forms = {name: s.read(data_root) for name, s in SOURCES.items()}
-    assert time.perf_counter() - start < 60  # measured: a few seconds (closing note); generous for CI
     assert {type(f) for f in forms.values()} == {Retrieval, Pairs, Labelled}
 
 
