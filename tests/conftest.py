@@ -8,6 +8,7 @@ for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import copy  # noqa: E402
+import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -35,6 +36,22 @@ def data_root(default_config) -> Path:
     if not (root / "MANIFEST.tsv").is_file():
         pytest.fail(f"the data mirror is not at {root}: the tests need ../shared/data beside the repository")
     return root
+
+
+@pytest.fixture
+def mirror_copy(data_root, tmp_path):
+    """mirror_copy(dests) -> a private, writable copy of part of the data mirror (the real
+    MANIFEST.tsv included), for tests that damage or remove files."""
+
+    def copy(dests):
+        (tmp_path / "raw").mkdir(exist_ok=True)
+        shutil.copyfile(data_root / "MANIFEST.tsv", tmp_path / "MANIFEST.tsv")
+        for dest in dests:
+            (tmp_path / "raw" / dest).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(data_root / "raw" / dest, tmp_path / "raw" / dest)
+        return tmp_path
+
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -18,14 +18,6 @@ from boom.data.prepare import prepare, read_jsonl
 from boom.data.sources import EVAL_KINDS, ROLES, SOURCES, TASK_TYPES
 
 
-def _mirror_copy(data_root, tmp_path, dests):
-    """A private copy of part of the data mirror that a test may damage."""
-    (tmp_path / "raw").mkdir(exist_ok=True)
-    shutil.copy(data_root / "MANIFEST.tsv", tmp_path / "MANIFEST.tsv")
-    for dest in dests:
-        (tmp_path / "raw" / dest).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(data_root / "raw" / dest, tmp_path / "raw" / dest)
-    return tmp_path
 
 
 def test_registry_is_consistent():
@@ -45,16 +37,16 @@ def test_every_registered_file_matches_the_manifest(data_root):
         assert checked_file(data_root, dest).is_file()
 
 
-def test_corrupt_file_is_refused_with_its_name(data_root, tmp_path):
-    root = _mirror_copy(data_root, tmp_path, SOURCES["snli"].files)
+def test_corrupt_file_is_refused_with_its_name(data_root, tmp_path, mirror_copy):
+    root = mirror_copy(SOURCES["snli"].files)
     with (root / "raw/snli/labels.dev").open("a") as fh:
         fh.write("entailment\n")
     with pytest.raises(DataError, match=r"snli/labels.dev has sha256 .* but MANIFEST.tsv says"):
         SOURCES["snli"].read(root)
 
 
-def test_missing_file_says_where_to_get_it(data_root, tmp_path):
-    root = _mirror_copy(data_root, tmp_path, ["snli/s1.dev", "snli/s2.dev"])
+def test_missing_file_says_where_to_get_it(data_root, tmp_path, mirror_copy):
+    root = mirror_copy(["snli/s1.dev", "snli/s2.dev"])
     with pytest.raises(DataError, match=r"labels.dev is missing: fetch data/SNLI/labels.dev from FreedomIntelligence/qnn"):
         SOURCES["snli"].read(root)
 

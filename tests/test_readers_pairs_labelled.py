@@ -4,7 +4,6 @@ per split, label sets, skipped lines, split overlap, and refusal of damaged file
 import collections
 import csv
 import hashlib
-import shutil
 
 import pytest
 
@@ -250,17 +249,10 @@ def test_20ng_table_matches_the_manifest(data_root):
     assert set(labelled.READERS["20ng_mini"][1]) == listed and len(listed) == 2000
 
 
-def _mirror_copy(data_root, tmp_path, dests):
-    (tmp_path / "raw").mkdir()
-    shutil.copy(data_root / "MANIFEST.tsv", tmp_path / "MANIFEST.tsv")
-    for dest in dests:
-        (tmp_path / "raw" / dest).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(data_root / "raw" / dest, tmp_path / "raw" / dest)
-    return tmp_path
 
 
-def test_corrupt_file_raises_data_error(data_root, tmp_path):
-    root = _mirror_copy(data_root, tmp_path, pairs.READERS["stsb"][1])
+def test_corrupt_file_raises_data_error(data_root, tmp_path, mirror_copy):
+    root = mirror_copy(pairs.READERS["stsb"][1])
     with (root / "raw/stsb/sts-dev.csv").open("ab") as fh:
         fh.write(b"x")
     with pytest.raises(DataError, match=r"stsb/sts-dev.csv has sha256 .* but MANIFEST.tsv says"):
@@ -282,8 +274,8 @@ def _rewrite_with_manifest(root, dest, data: bytes):
     manifest.read_manifest.cache_clear()  # it is cached per root
 
 
-def test_tweetsent_train_must_follow_the_test_rows(data_root, tmp_path):
-    root = _mirror_copy(data_root, tmp_path, labelled.READERS["tweetsent"][1])
+def test_tweetsent_train_must_follow_the_test_rows(data_root, tmp_path, mirror_copy):
+    root = mirror_copy(labelled.READERS["tweetsent"][1])
     dest = "tweetsent/kaggle_test_rows.csv"
     lines = (root / "raw" / dest).read_bytes().split(b"\r\n")
     lines[5] = b"zz" + lines[5][2:]  # another textID on the 5th test row
@@ -292,16 +284,16 @@ def test_tweetsent_train_must_follow_the_test_rows(data_root, tmp_path):
         labelled.read_tweetsent(root, LoadReport())
 
 
-def test_misaligned_twitterurl_files_raise(data_root, tmp_path):
-    root = _mirror_copy(data_root, tmp_path, pairs.READERS["twitterurl"][1])
+def test_misaligned_twitterurl_files_raise(data_root, tmp_path, mirror_copy):
+    root = mirror_copy(pairs.READERS["twitterurl"][1])
     dest = "twitterurl/test/sim.txt"
     _rewrite_with_manifest(root, dest, (root / "raw" / dest).read_bytes() + b"1\n")
     with pytest.raises(DataError, match="twitterurl/test/a.toks, b.toks and sim.txt are not line-aligned"):
         pairs.read_twitterurl(root, LoadReport())
 
 
-def test_malformed_lines_are_skipped_and_counted(data_root, tmp_path):
-    root = _mirror_copy(data_root, tmp_path, pairs.READERS["stsb"][1] + labelled.READERS["sst2"][1])
+def test_malformed_lines_are_skipped_and_counted(data_root, tmp_path, mirror_copy):
+    root = mirror_copy(pairs.READERS["stsb"][1] + labelled.READERS["sst2"][1])
     dest = "stsb/sts-dev.csv"
     extra = b"main-news\theadlines\t2015\t0001\t\tA sentence.\tAnother.\nmain-news\theadlines\n"
     _rewrite_with_manifest(root, dest, (root / "raw" / dest).read_bytes() + extra)

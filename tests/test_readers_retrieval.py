@@ -5,7 +5,6 @@ Retrieval form, split disjointness, what is skipped and why, and DataError on da
 import hashlib
 import io
 import json
-import shutil
 import zipfile
 from collections import Counter
 
@@ -34,14 +33,6 @@ def loaded(data_root):
     return load
 
 
-def _mirror_copy(data_root, tmp_path, dests):
-    """A private, writable copy of part of the mirror (the real manifest included)."""
-    (tmp_path / "raw").mkdir()
-    shutil.copyfile(data_root / "MANIFEST.tsv", tmp_path / "MANIFEST.tsv")
-    for dest in dests:
-        (tmp_path / "raw" / dest).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(data_root / "raw" / dest, tmp_path / "raw" / dest)
-    return tmp_path
 
 
 def _fake_root(tmp_path, files):
@@ -383,9 +374,9 @@ def test_cosqa_code_that_differs_from_the_map_raises(tmp_path):
         ("cosqa", "cosqa/code_idx_map.txt"),
     ],
 )
-def test_corrupt_copy_raises(name, damaged, data_root, tmp_path):
+def test_corrupt_copy_raises(name, damaged, data_root, tmp_path, mirror_copy):
     reader, dests = READERS[name]
-    root = _mirror_copy(data_root, tmp_path, dests)
+    root = mirror_copy(dests)
     with (root / "raw" / damaged).open("ab") as fh:
         fh.write(b"\n")
     with pytest.raises(DataError, match=rf"{damaged} has sha256 .* but MANIFEST.tsv says"):
