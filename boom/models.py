@@ -25,7 +25,6 @@ QUERY_PROMPT = "Instruct: {instruction}\nQuery: "
 def set_threads(threads: int) -> None:
     """Pin torch's CPU thread count (the rule's `threads:`): results depend on it bitwise."""
     torch.set_num_threads(threads)
-    os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
 def gt_minilm_path() -> Path:

@@ -118,17 +118,8 @@ def resolve(config: dict, experiments: list[str] | None = None) -> Resolved:
             for name, v in variants.items():
                 recipe = recipe_of(name)
                 mid = model_id(recipe)
-                recipes[mid] = recipe
-                for r in recipe.get("input_recipes", []):
-                    recipes.setdefault(model_id(r), r)
+                recipes[mid] = recipe  # a merge's inputs are variants too, so they are registered here
                 rows.append({"experiment": exp, "variant": name, "kind": v["kind"], "seed": seed, "model": mid})
-    # A merge's inputs may themselves be merges: register every nested recipe.
-    pending = list(recipes.values())
-    while pending:
-        for r in pending.pop().get("input_recipes", []):
-            if model_id(r) not in recipes:
-                recipes[model_id(r)] = r
-                pending.append(r)
     for r in list(recipes.values()):
         if r["kind"] != "base":
             recipes.setdefault(model_id(r["base"]), r["base"])

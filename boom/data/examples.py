@@ -35,7 +35,7 @@ from pathlib import Path
 
 from boom.data.forms import Labelled, LoadReport, Pairs, Retrieval
 from boom.data.manifest import DataError
-from boom.data.sources import SOURCES
+from boom.data.sources import SOURCES, sts_scale
 
 MINE_DEPTH = 30  # mined negatives are drawn from the top MINE_DEPTH lexical neighbours
 STS_POSITIVE = 0.8  # an STS pair is a positive when its score is at least this share of the top
@@ -229,8 +229,7 @@ def _nli_examples(pairs: list[tuple], k: int, seed: int, held_out: HeldOut) -> l
 def _pair_examples(pairs: list[tuple], task_type: str, name: str, k: int, seed: int,
                    held_out: HeldOut) -> list[dict]:
     if task_type == "sts":
-        top = max(score for *_, score in pairs)
-        low = 1.0 if name == "sick" else 0.0
+        low, top = sts_scale(name)
         threshold = low + STS_POSITIVE * (top - low)
         positive = [(a, b) for a, b, score in pairs if score >= threshold]
         own: dict[str, list[str]] = {}

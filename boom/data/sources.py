@@ -33,6 +33,12 @@ EVAL_KEYS = {
     "clustering": {"max_examples"},
 }
 ROLES = ("in_domain", "out_of_domain", "new_domain")
+# Gold-score scale of STS datasets: SemEval's 0-5, except SICK's relatedness, 1-5.
+STS_SCALES = {"sick": (1.0, 5.0)}
+
+
+def sts_scale(name: str) -> tuple[float, float]:
+    return STS_SCALES.get(name, (0.0, 5.0))
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,7 @@ from mteb.abstasks.task_metadata import TaskMetadata
 
 from boom.data.forms import Labelled, Pairs, Retrieval
 from boom.data.manifest import DataError, provenance_of
-from boom.data.sources import EVAL_KINDS, SOURCES, DatasetSource
-
-# Score range of each STS dataset's gold scores.
-STS_RANGE = {"sick": (1, 5)}
+from boom.data.sources import EVAL_KINDS, SOURCES, DatasetSource, sts_scale
 
 
 def revision(root: Path, dataset: str, spec: dict) -> str:
@@ -253,8 +250,8 @@ def build_task(root: Path, name: str, spec: dict):
         "metadata": builder.describe(name, source, spec, revision(root, source.name, spec)),
         "root": root, "source": source, "spec": dict(spec),
     }
-    if source.name in STS_RANGE:
-        attrs["min_score"], attrs["max_score"] = STS_RANGE[source.name]
+    if builder is STSTask:
+        attrs["min_score"], attrs["max_score"] = sts_scale(source.name)
     if builder is ClassificationTask:
         attrs["samples_per_label"] = spec.get("samples_per_label", 8)
         attrs["n_experiments"] = spec.get("n_experiments", 10)
