@@ -15,6 +15,9 @@ min_version("9.0")
 configfile: "config/default.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
@@ -28,8 +31,16 @@ rule paper:
     input:
         f"{RESULTS}/summary.csv",
         f"{FIGURES}/data_card.csv",
+        rules.interaction_clusters.output,
+        f"{FIGURES}/claims.md",
         experiment_outputs(list(config["experiments"])),
     default_target: True
+
+
+rule interaction:
+    """The pairwise interaction matrix, its heatmap and dendrogram, and the clusters."""
+    input:
+        rules.interaction_clusters.output,
 
 
 for _experiment in config["experiments"]:

@@ -1,12 +1,20 @@
 """Evaluate one model on a suite of tasks with mteb, loading the model once.
 
     python -m boom.evaluate --model results/models/<id>/model --model-id <id> \
-        --tasks '{"SciFact": {...spec...}, ...}' --root ../shared/data --out-dir results/eval/<id>
+        --tasks '{"SciFact": {...spec...}, ...}' --root ../shared/data --out-dir results/eval/<id> \
+        [--cache-dir results/mteb_cache] [--query-instruction]
 
 For each task, `<out-dir>/<task>.json` is mteb's TaskResult JSON, unchanged, and
-`<out-dir>/<task>.provenance.json` says what made it. Each model is evaluated under its own name
-(`boom/<id>`) with mteb's result cache switched off: mteb's default cache keys local models by
-name and would hand one model's scores to another.
+`<out-dir>/<task>.provenance.json` says what made it. A task spec is an `evaluation.tasks`
+entry (a task built from the data mirror) or `{"benchmark": <mteb benchmark>, ...}` (that
+benchmark's task of this name, paper scale).
+
+The model runs through `boom.encoding.CachedEncoder` (each distinct text encoded once per model,
+length-sorted batches: same scores as plain `mteb.evaluate`, faster) under its own mteb name
+`boom/<id>` and a revision that hashes its weights and the evaluation settings. mteb's default
+result cache keys a local model by name alone and would hand one model's scores to another;
+here the cache is a project folder (`--cache-dir`) keyed by that name and revision, and a cached
+result whose task data changed since (another dataset revision) is recomputed.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import argparse
 import json
 import logging
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from boom import models
@@ -24,31 +33,78 @@ from boom.provenance import record, write_json
 log = logging.getLogger("boom.evaluate")
 
 
-def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int):
-    model = models.load(model_dir)
+def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int, query_instruction: bool = False):
+    """The model folder as an mteb encoder named `boom/<model_id>`."""
+    from boom.encoding import EVAL_VERSION, CachedEncoder, fingerprint
+
+    model = models.load(Path(model_dir))
     model.max_seq_length = max_seq_length
     model.model_card_data.model_name = f"boom/{model_id}"
-    return model
+    revision = fingerprint(Path(model_dir), max_seq_length=max_seq_length, query_instruction=query_instruction,
+                           eval_version=EVAL_VERSION)
+    return CachedEncoder(model, f"boom/{model_id}", revision, query_instruction=query_instruction)
 
 
-def evaluate_task(model, task_name: str, spec: dict, root: Path, batch_size: int):
-    """One task's mteb TaskResult for an already loaded model."""
-    import mteb
+def build(task_name: str, spec: dict, root: Path):
+    """The mteb task a spec names: one of boom's data-mirror tasks, or a benchmark's task."""
+    if "benchmark" in spec:
+        from boom.data.hub import benchmark_task
 
+        return benchmark_task(spec["benchmark"], task_name)
     from boom.data.tasks import build_task
 
-    task = build_task(root, task_name, spec)
-    result = mteb.evaluate(model, task, cache=None, encode_kwargs={"batch_size": batch_size},
-                           show_progress_bar=True)
+    return build_task(root, task_name, spec)
+
+
+def result_cache(cache_dir: Path | None):
+    import mteb
+
+    return mteb.ResultCache(cache_path=cache_dir) if cache_dir is not None else None
+
+
+@contextmanager
+def _scoring_single_threaded():
+    """Every thread pool at one thread while mteb scores, except inside encoding (CachedEncoder
+    restores torch's threads there). mteb scores small matrices (k-means, logistic regression)
+    in thousands of short parallel sections; on 2 busy cores two threads wait on each other, and
+    k-means alone ran 15-45x slower than on one thread (same labels). scikit-learn may run on
+    torch's OpenMP runtime (torch loads it globally first), hence torch's count goes to 1 too."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threads = torch.get_num_threads()
+    try:
+        with threadpool_limits(limits=1):
+            torch.set_num_threads(1)
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def evaluate_task(encoder, task, batch_size: int, cache=None):
+    """One task's mteb TaskResult and whether it came from the cache."""
+    import mteb
+
+    strategy, cached = "only-missing", None
+    if cache is not None:
+        cached = cache.load_task_result(task.metadata.name, encoder.mteb_model_meta)
+        if cached is not None and cached.dataset_revision != task.metadata.revision:
+            # mteb reuses a complete cached result whatever its dataset revision: the task's
+            # subset or data changed since, so compute it again
+            strategy, cached = "always", None
+    with _scoring_single_threaded():
+        result = mteb.evaluate(encoder, task, cache=cache, overwrite_strategy=strategy,
+                               encode_kwargs={"batch_size": batch_size}, show_progress_bar=True)
     (task_result,) = result.task_results
-    return task_result
+    return task_result, cached is not None
 
 
 def evaluate(model_dir: Path, model_id: str, task_name: str, spec: dict, root: Path,
-             batch_size: int, max_seq_length: int):
+             batch_size: int, max_seq_length: int, cache_dir: Path | None = None,
+             query_instruction: bool = False):
     """Load a model folder and evaluate it on one task."""
-    model = load_for_eval(model_dir, model_id, max_seq_length)
-    return evaluate_task(model, task_name, spec, root, batch_size)
+    encoder = load_for_eval(model_dir, model_id, max_seq_length, query_instruction)
+    return evaluate_task(encoder, build(task_name, spec, root), batch_size, result_cache(cache_dir))[0]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,6 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", required=True, help="data mirror root")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-seq-length", type=int, default=256)
+    parser.add_argument("--query-instruction", action="store_true",
+                        help="prefix non-document inputs with the task's instruction (decoder models)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="mteb result cache (default: none)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out-dir", required=True, type=Path, help="folder for the TaskResult JSONs")
     args = parser.parse_args(argv)
@@ -66,19 +125,24 @@ def main(argv: list[str] | None = None) -> None:
 
     models.set_threads(args.threads)
     root = resolve_root(args.root)
-    model = load_for_eval(args.model, args.model_id, args.max_seq_length)
+    encoder = load_for_eval(args.model, args.model_id, args.max_seq_length, args.query_instruction)
+    cache = result_cache(args.cache_dir)
     tasks = json.loads(args.tasks)
     for i, (name, spec) in enumerate(tasks.items(), 1):
         start = time.perf_counter()
-        task_result = evaluate_task(model, name, spec, root, args.batch_size)
+        task_result, from_cache = evaluate_task(encoder, build(name, spec, root), args.batch_size, cache)
         wall = time.perf_counter() - start
         write_json(args.out_dir / f"{name}.json", task_result.to_dict())
         write_json(args.out_dir / f"{name}.provenance.json", record(
-            model_id=args.model_id, task=name, spec=spec, revision=task_result.dataset_revision,
-            batch_size=args.batch_size, max_seq_length=args.max_seq_length, wall_seconds=round(wall, 3),
+            model_id=args.model_id, mteb_name=encoder.mteb_model_meta.name,
+            mteb_revision=encoder.mteb_model_meta.revision, task=name, spec=spec,
+            revision=task_result.dataset_revision, batch_size=args.batch_size,
+            max_seq_length=args.max_seq_length, query_instruction=args.query_instruction,
+            from_cache=from_cache, wall_seconds=round(wall, 3),
         ))
-        log.info("[%d/%d] %s on %s: main score %.4f (%.1f s)", i, len(tasks), args.model_id, name,
-                 task_result.get_score(), wall)
+        log.info("[%d/%d] %s on %s: main score %.4f (%.1f s%s; %d of %d texts encoded so far)", i, len(tasks),
+                 args.model_id, name, task_result.get_score(), wall, ", cached" if from_cache else "",
+                 encoder.encoded, encoder.requested)
 
 
 if __name__ == "__main__":

@@ -36,30 +36,51 @@ def base_recipe(config: dict) -> dict:
     return recipe
 
 
+def sources_digest(shas: dict[str, str]) -> str:
+    """One sha256 over a dataset's source files and their sha256s (each file's own is in the
+    prepared data's .card.json and the data card). Keeps recipes small: 20 Newsgroups alone has
+    2,000 files, and a recipe travels on a command line."""
+    listing = "".join(f"{dest} {sha}\n" for dest, sha in sorted(shas.items()))
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
 def train_data_file(results_dir: str, dataset: str, entry: dict) -> str:
     """The training file of one dataset of a recipe: the prepared file at its cap and number of
-    hard negatives, or a bag sampled from it (`ratio` < 1, drawn with `bag_seed`)."""
+    hard negatives, or a bag sampled from it (`ratio` < 1, drawn with `bag_seed`), or the rest of
+    that bag's source file (`complement`)."""
     stem = f"{results_dir}/data/train/{dataset}.n{entry['max_examples']}.k{entry['hard_negatives']}"
     if entry.get("ratio", 1.0) < 1.0:
-        stem += f".r{entry['ratio']}.s{entry['bag_seed']}"
+        stem += f".r{entry['ratio']}.s{entry['bag_seed']}" + (".c" if entry.get("complement") else "")
     return stem + ".jsonl"
 
 
+def trainable_datasets(config: dict) -> dict[str, dict]:
+    """The training mix and the new-domain sets (incremental learning), name -> caps."""
+    return {**config["train"]["datasets"], **config["train"].get("new_datasets", {})}
+
+
 def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ratio: float = 1.0,
-                 order: list[str] | None = None) -> dict:
+                 order: list[str] | None = None, *, replay: float | None = None, bag: int = 0,
+                 complement: bool = False, init: dict | None = None) -> dict:
+    """A trained model's recipe. `ratio` samples every dataset (a bag; `bag` numbers distinct bags
+    of one seed, `complement` takes what the bag left out); `replay` samples only the datasets of
+    the training mix (the historical data), new-domain datasets whole; `init` starts training
+    from another model's weights instead of the base (continued fine-tuning)."""
     root = resolve_root(config["data"]["root"])
     train = config["train"]
+    caps = trainable_datasets(config)
 
     def entry(name: str) -> dict:
+        share = replay if replay is not None and name in train["datasets"] else ratio
         e = {
-            "max_examples": train["datasets"][name]["max_examples"],
+            "max_examples": caps[name]["max_examples"],
             "hard_negatives": train["hard_negatives"],
             "task_type": SOURCES[name].task_type,
             "loader_version": SOURCES[name].version,
-            "sha256": provenance_of(root, list(SOURCES[name].files)),
+            "sources_sha256": sources_digest(provenance_of(root, list(SOURCES[name].files))),
         }
-        if ratio < 1.0:
-            e.update(ratio=ratio, bag_seed=seed)
+        if share < 1.0:
+            e.update(ratio=share, bag_seed=seed + 1000 * bag, **({"complement": True} if complement else {}))
         return e
 
     return {
@@ -74,6 +95,7 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         **({"query_instruction": True} if config["model"].get("query_instruction") else {}),
         "threads": train["threads"],
         "seed": seed,
+        **({"init": init} if init else {}),
     }
 
 
@@ -83,44 +105,98 @@ def merge_recipe(config: dict, method: str, parameters: dict, inputs: list[dict]
             "input_recipes": inputs}
 
 
+def split_groups(config: dict, variant: dict, clusters: list[list[str]] | None) -> list[list[str]] | None:
+    """The training groups of a `split` merge variant: one per dataset, per task type, or per
+    cluster of the interaction analysis (None while the clusters are not computed yet)."""
+    datasets = sorted(variant.get("datasets") or config["train"]["datasets"])
+    split = variant["split"]
+    if split == "dataset":
+        return [[d] for d in datasets]
+    if split == "task_type":
+        types = sorted({SOURCES[d].task_type for d in datasets})
+        return [[d for d in datasets if SOURCES[d].task_type == t] for t in types]
+    if clusters is None:
+        return None
+    groups = [sorted(set(c) & set(datasets)) for c in clusters]
+    return [g for g in groups if g]
+
+
 @dataclass(frozen=True)
 class Resolved:
     """Every model the configured experiments need, and which model each variant/seed is."""
 
     recipes: dict[str, dict]  # model id -> recipe
     variants: list[dict]  # rows: experiment, variant, kind, seed, model
+    pending: list[tuple[str, str]]  # (experiment, variant) that wait for the interaction clusters
 
 
-def resolve(config: dict, experiments: list[str] | None = None) -> Resolved:
+def needs_clusters(config: dict, experiment: str) -> bool:
+    return any(v.get("split") == "clusters" for v in config["experiments"][experiment]["variants"].values())
+
+
+def resolve(config: dict, experiments: list[str] | None = None, clusters: list[list[str]] | None = None) -> Resolved:
+    """Resolve every variant of every seed to its recipe. Variants that merge per cluster are
+    left `pending` (with their dependants) until `clusters` is given."""
     recipes: dict[str, dict] = {}
     rows: list[dict] = []
+    pending: set[tuple[str, str]] = set()
     for exp in experiments or list(config["experiments"]):
         variants = config["experiments"][exp]["variants"]
         for seed in config["seeds"]:
-            cache: dict[str, dict] = {}
+            cache: dict[str, dict | None] = {}
 
-            def recipe_of(name: str) -> dict:
+            def recipe_of(name: str) -> dict | None:
                 if name not in cache:
                     v = variants[name]
                     if v["kind"] == "base":
                         cache[name] = base_recipe(config)
                     elif v["kind"] == "train":
-                        cache[name] = train_recipe(config, v["datasets"], v.get("schedule", "bls"), seed,
-                                                   v.get("ratio", 1.0), v.get("order"))
+                        init = recipe_of(v["init"]) if "init" in v else None
+                        cache[name] = None if "init" in v and init is None else train_recipe(
+                            config, (v.get("datasets") or list(config["train"]["datasets"])) + v.get("new_datasets", []),
+                            v.get("schedule", "bls"), seed, v.get("ratio", 1.0), v.get("order"),
+                            replay=v.get("replay"), bag=v.get("bag", 0), complement=v.get("complement", False),
+                            init=init)
                     else:
-                        cache[name] = merge_recipe(
+                        if "split" in v:
+                            groups = split_groups(config, v, clusters)
+                            parts = None if groups is None else [
+                                train_recipe(config, g, v.get("schedule", "bls"), seed) for g in groups]
+                        else:
+                            parts = [recipe_of(i) for i in v["inputs"]]
+                        cache[name] = None if parts is None or None in parts else merge_recipe(
                             config, v.get("method", config["merge"]["method"]),
-                            v.get("parameters", config["merge"]["parameters"]),
-                            [recipe_of(i) for i in v["inputs"]],
-                        )
+                            v.get("parameters", config["merge"]["parameters"]), parts)
                 return cache[name]
 
             for name, v in variants.items():
                 recipe = recipe_of(name)
+                if recipe is None:
+                    pending.add((exp, name))
+                    continue
                 mid = model_id(recipe)
-                recipes[mid] = recipe  # a merge's inputs are variants too, so they are registered here
-                rows.append({"experiment": exp, "variant": name, "kind": v["kind"], "seed": seed, "model": mid})
-    for r in list(recipes.values()):
-        if r["kind"] != "base":
-            recipes.setdefault(model_id(r["base"]), r["base"])
-    return Resolved(recipes, rows)
+                recipes[mid] = recipe
+                if name in config["experiments"][exp].get("report", variants):
+                    rows.append({"experiment": exp, "variant": name, "kind": v["kind"], "seed": seed, "model": mid})
+    for r in list(recipes.values()):  # a merge's inputs and every base are models too
+        _register_inputs(r, recipes)
+    return Resolved(recipes, rows, sorted(pending))
+
+
+def trained_models(recipe: dict) -> list[str]:
+    """The train models whose runs a model needs (its own, or every part of a merge, recursively;
+    not the model a continued run starts from, which exists already): its training cost."""
+    if recipe["kind"] == "train":
+        return [model_id(recipe)]
+    if recipe["kind"] == "merge":
+        return sorted({m for part in recipe["input_recipes"] for m in trained_models(part)})
+    return []
+
+
+def _register_inputs(recipe: dict, recipes: dict[str, dict]) -> None:
+    if recipe["kind"] == "base":
+        return
+    recipes.setdefault(model_id(recipe["base"]), recipe["base"])
+    for part in recipe.get("input_recipes", []) + ([recipe["init"]] if "init" in recipe else []):
+        recipes.setdefault(model_id(part), part)
+        _register_inputs(part, recipes)

@@ -21,7 +21,7 @@ import pandas as pd
 from boom.provenance import record, write_json
 
 COLUMNS = ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
-SUITE_LABEL = {"in_domain": "ID", "out_of_domain": "OOD"}
+SUITE_LABEL = {"in_domain": "ID", "out_of_domain": "OOD", "new_domain": "New"}
 
 
 def read_score(path: Path) -> float:
@@ -46,6 +46,18 @@ def summarize(variants: list[dict], tasks: dict[str, dict], eval_dir: Path) -> p
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def training_costs(variants: list[dict], models_dir: Path) -> pd.DataFrame:
+    """Per variant and seed: the examples and wall seconds of training every model it needs
+    (`trained`: the train models of its recipe tree; a continued model's own run only)."""
+    rows = []
+    for v in variants:
+        costs = [json.loads((models_dir / mid / "cost.json").read_text()) for mid in v["trained"]]
+        rows.append({"experiment": v["experiment"], "variant": v["variant"], "seed": v["seed"], "model": v["model"],
+                     "models_trained": len(costs), "train_examples": sum(c["examples"] for c in costs),
+                     "train_seconds": round(sum(c["wall_seconds"] for c in costs), 3)})
+    return pd.DataFrame(rows)
+
+
 def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
     """Rows: variants (config order); columns: each task's main score, then per suite Mean(Task)
     and Mean(TaskType), then overall; each as `<col>` (mean over seeds) and `<col> std`."""
@@ -59,8 +71,11 @@ def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
     for (variant, seed), g in df.groupby(["variant", "seed"], sort=False):
         row = dict(zip(g["task"], g["value"]))
         for label, sg in [(SUITE_LABEL[s], g[g["suite"] == s]) for s in suites] + [("All", g)]:
+            by_type = sg.groupby("task_type", sort=False)["value"].mean()
+            if label != "All":
+                row.update({f"{label} {t}": v for t, v in by_type.items()})
             row[f"{label} Mean(Task)"] = sg["value"].mean()
-            row[f"{label} Mean(TaskType)"] = sg.groupby("task_type")["value"].mean().mean()
+            row[f"{label} Mean(TaskType)"] = by_type.mean()
         per_seed[(variant, seed)] = row
     wide = pd.DataFrame.from_dict(per_seed, orient="index")
     wide = wide[tasks + [c for c in wide.columns if c not in tasks]]
@@ -74,7 +89,7 @@ def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
 
 def _formatted(table: pd.DataFrame) -> pd.DataFrame:
     """`mean ± std` cells (scores ×100, as the paper prints them) when there is more than one seed."""
-    value_cols = [c for c in table.columns if not c.endswith(" std") and c != "seeds"]
+    value_cols = [c for c in table.columns if not c.endswith(" std") and f"{c} std" in table.columns]
     out = pd.DataFrame(index=table.index)
     for c in value_cols:
         std = table[f"{c} std"]
@@ -82,18 +97,46 @@ def _formatted(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path) -> None:
+def with_costs(table: pd.DataFrame, costs: pd.DataFrame, reference: str | None) -> pd.DataFrame:
+    """Add each variant's training cost: examples trained on (over every model its recipe needs;
+    mean over seeds) and, where the experiment has `reference`, the ratio to it."""
+    examples = costs.groupby("variant")["train_examples"].mean()
+    table = table.copy()
+    table["train examples"] = examples.reindex(table.index)
+    if reference in examples.index and examples[reference] > 0:
+        table["relative cost"] = table["train examples"] / examples[reference]
+    return table
+
+
+def _compact(table: pd.DataFrame) -> pd.DataFrame:
+    """The printed table: per suite, each task type's mean, Mean(Task), Mean(TaskType), and the
+    cost columns; per-task scores stay in the CSV."""
+    keep = [c for c in table.columns if c.split(" ")[0] in SUITE_LABEL.values() and not c.endswith(" std")]
+    return table[["seeds"] + keep + [f"{c} std" for c in keep]]
+
+
+def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path, costs: pd.DataFrame | None = None,
+                     reference: str | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     table = experiment_table(summary, experiment)
+    if costs is not None and not costs.empty:
+        table = with_costs(table, costs, reference)
     prefix.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(f"{prefix}.csv", float_format="%.6f")
-    shown = _formatted(table)
-    caption = (f"{experiment}: main score ×100 per task (mean over {int(table['seeds'].max())} seed(s)"
-               f"{', ± std' if table['seeds'].max() > 1 else ''}); ID = in-domain, OOD = out-of-domain.")
+    shown = _formatted(_compact(table))
+    for column, fmt in (("train examples", "{:.0f}"), ("relative cost", "×{:.2f}")):
+        if column in table:
+            shown[column] = [fmt.format(v) if pd.notna(v) else "-" for v in table[column]]
+    caption = (f"{experiment}: main score ×100 per task type, Mean(Task) and Mean(TaskType) per suite (mean over "
+               f"{int(table['seeds'].max())} seed(s)"
+               f"{', ± std' if table['seeds'].max() > 1 else ''}); ID = in-domain, OOD = out-of-domain, "
+               "New = new domain" + ("; training cost: examples trained on by every model the variant needs"
+                                     + (f", relative to {reference}" if "relative cost" in table else "")
+                                     if "train examples" in table else "") + ". Per-task scores: the CSV.")
     Path(f"{prefix}.md").write_text(f"{caption}\n\n{shown.to_markdown()}\n")
     Path(f"{prefix}.tex").write_text(shown.to_latex(caption=caption, label=f"tab:{experiment}"))
 
@@ -142,18 +185,28 @@ def main(argv: list[str] | None = None) -> None:
     c = sub.add_parser("concat", help="concatenate per-experiment summaries into one")
     c.add_argument("--inputs", nargs="+", required=True, type=Path)
     c.add_argument("--out", required=True, type=Path)
+    c.add_argument("--columns", choices=["summary", "costs"], default="summary", help="which table is concatenated")
+    k = sub.add_parser("costs", help="each variant's training cost, from its models' cost.json")
+    k.add_argument("--variants", required=True, help="JSON list of {experiment, variant, seed, model, trained}")
+    k.add_argument("--models-dir", required=True, type=Path)
+    k.add_argument("--out", required=True, type=Path)
     e = sub.add_parser("experiment", help="one experiment's table (csv, md, tex) and figure (png, pdf)")
     e.add_argument("--summary", required=True, type=Path)
+    e.add_argument("--costs", type=Path, help="the experiment's costs table")
+    e.add_argument("--reference", help="the variant whose training cost is 1")
     e.add_argument("--experiment", required=True)
     e.add_argument("--out-prefix", required=True, type=Path)
     e.add_argument("--config-json", required=True, help="the resolved configuration, recorded beside the outputs")
     args = parser.parse_args(argv)
 
-    if args.command in ("summary", "concat"):
+    if args.command in ("summary", "concat", "costs"):
         if args.command == "summary":
             df = summarize(json.loads(args.variants), json.loads(args.tasks), args.eval_dir)
+        elif args.command == "costs":
+            df = training_costs(json.loads(args.variants), args.models_dir)
         else:
-            df = pd.concat([pd.read_csv(p) for p in args.inputs], ignore_index=True)[COLUMNS]
+            df = pd.concat([pd.read_csv(p) for p in args.inputs], ignore_index=True)
+            df = df[COLUMNS] if args.columns == "summary" else df
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_name(args.out.name + ".tmp")
         df.to_csv(tmp, index=False, float_format="%.8f")
@@ -161,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{len(df)} rows written to {args.out}")
     else:
         summary = pd.read_csv(args.summary)
-        write_experiment(summary, args.experiment, args.out_prefix)
+        costs = pd.read_csv(args.costs) if args.costs else None
+        write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference)
         write_json(Path(f"{args.out_prefix}.provenance.json"), record(
             experiment=args.experiment, config=json.loads(args.config_json),
             models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])),

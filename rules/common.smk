@@ -7,8 +7,8 @@ import sys
 
 from boom.config import ConfigError, validate
 from boom.data.manifest import resolve_root
-from boom.data.sources import SOURCES, task_info
-from boom.recipes import model_id, resolve, train_data_file
+from boom.data.sources import SOURCES, evaluation_tasks, task_info
+from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 
 try:
     validate(config)
@@ -33,7 +33,8 @@ RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 LOGS = f"logs/{config['scale']}"
 DATA_ROOT = resolve_root(config["data"]["root"])
-TASKS = config["evaluation"]["tasks"]
+# Task name -> spec: the data-mirror tasks, or the tasks of a suite's mteb benchmark (paper scale).
+TASKS = evaluation_tasks(config["evaluation"])
 TASK_INFO = task_info(TASKS)
 # Suite name -> its tasks, in config order (only suites that have tasks).
 SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ("in_domain", "out_of_domain", "new_domain")}
@@ -71,12 +72,44 @@ def model_dir(mid):
     return f"{RESULTS}/models/{mid}/model"
 
 
+CLUSTERS = f"{RESULTS}/interaction/clusters.json"
+
+
+def with_clusters(path):
+    """Every recipe, the cluster-level ones included, once the interaction clusters exist."""
+    with open(path) as fh:
+        clusters = json.load(fh)["clusters"]
+    resolved = resolve(config, clusters=clusters)
+    RECIPES.update(resolved.recipes)
+    return resolved
+
+
+def resolved_for(experiment):
+    """The resolved variants of an experiment; for one with cluster-level variants, this waits
+    for the interaction checkpoint (Snakemake re-evaluates the DAG once it has run)."""
+    if needs_clusters(config, experiment):
+        return with_clusters(checkpoints.interaction_clusters.get().output.clusters)
+    return RESOLVED
+
+
+def recipe(mid):
+    if mid not in RECIPES and os.path.exists(CLUSTERS):
+        with_clusters(CLUSTERS)  # a cluster-level model, asked for after the checkpoint ran
+    return RECIPES[mid]
+
+
 def recipe_json(wildcards):
-    return json.dumps(RECIPES[wildcards.model], sort_keys=True)
+    return json.dumps(recipe(wildcards.model), sort_keys=True)
 
 
 def base_dir(wildcards):
-    return model_dir(model_id(RECIPES[wildcards.model]["base"]))
+    return model_dir(model_id(recipe(wildcards.model)["base"]))
+
+
+def start_dir(wildcards):
+    """The weights a training run starts from: the base, or the model it continues (`init`)."""
+    r = recipe(wildcards.model)
+    return model_dir(model_id(r["init"] if "init" in r else r["base"]))
 
 
 def raw_files(dataset):
@@ -96,24 +129,44 @@ def loader_version(wildcards):
 
 
 def train_data(wildcards):
-    datasets = RECIPES[wildcards.model]["datasets"]
+    datasets = recipe(wildcards.model)["datasets"]
     return {name: train_data_file(RESULTS, name, entry) for name, entry in datasets.items()}
 
 
 def train_data_args(wildcards, input):
-    return " ".join(f"{name}={input[name]}" for name in RECIPES[wildcards.model]["datasets"])
+    return " ".join(f"{name}={input[name]}" for name in recipe(wildcards.model)["datasets"])
 
 
 def merge_inputs(wildcards):
-    return [model_dir(mid) for mid in RECIPES[wildcards.model]["inputs"]]
+    return [model_dir(mid) for mid in recipe(wildcards.model)["inputs"]]
+
+
+def interaction_data(wildcards):
+    """The prepared training file of every dataset probed by the interaction analysis."""
+    names = config["interaction"]["datasets"] or list(config["train"]["datasets"])
+    entry = {"hard_negatives": config["train"]["hard_negatives"]}
+    return {n: train_data_file(RESULTS, n, {**entry, **config["train"]["datasets"][n]}) for n in names}
+
+
+def interaction_data_args(wildcards, input):
+    return " ".join(f"{name}={input[name]}" for name in interaction_data(wildcards))
+
+
+def interaction_figures_prefix(wildcards, output):
+    return output.figures[0].removesuffix("_heatmap.png")
+
+
+def scale_base_dir(wildcards):
+    return model_dir(model_id(base_recipe(config)))
 
 
 def suite_raw_files(suite):
-    return sorted({f for task in SUITES[suite] for f in raw_files(TASKS[task]["dataset"])})
+    """The mirror files a suite reads (none for a benchmark's tasks: mteb downloads those)."""
+    return sorted({f for task in SUITES[suite] if "dataset" in TASKS[task] for f in raw_files(TASKS[task]["dataset"])})
 
 
 def variants_of(experiment):
-    return [row for row in RESOLVED.variants if row["experiment"] == experiment]
+    return [row for row in resolved_for(experiment).variants if row["experiment"] == experiment]
 
 
 def experiment_tasks(experiment):
@@ -133,6 +186,24 @@ def experiment_tasks_json(wildcards):
 
 def experiment_variants_json(wildcards):
     return json.dumps(variants_of(wildcards.experiment), sort_keys=True)
+
+
+def experiment_cost_rows(experiment):
+    return [{**row, "trained": trained_models(recipe(row["model"]))} for row in variants_of(experiment)]
+
+
+def experiment_cost_files(wildcards):
+    return sorted({f"{RESULTS}/models/{mid}/cost.json" for row in experiment_cost_rows(wildcards.experiment)
+                   for mid in row["trained"]})
+
+
+def experiment_costs_json(wildcards):
+    return json.dumps(experiment_cost_rows(wildcards.experiment), sort_keys=True)
+
+
+def cost_reference(wildcards):
+    """The variant whose training cost the experiment's table calls 1 (default: bls, if any)."""
+    return config["experiments"][wildcards.experiment].get("cost_reference", "bls")
 
 
 def experiment_outputs(experiments):

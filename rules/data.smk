@@ -35,6 +35,22 @@ rule sample_train_data:
         "--seed {wildcards.seed} --out {output.data} 2>&1 | tee {log}"
 
 
+rule complement_train_data:
+    """What a bag left out of its prepared training file (BOOM's 50% + complement ratio set)."""
+    input:
+        f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
+    output:
+        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.c.jsonl",
+        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.c.jsonl.card.json",
+    log:
+        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.c.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom.data.sampling --in {input} --dataset {wildcards.dataset} --ratio {wildcards.ratio} "
+        "--seed {wildcards.seed} --complement --out {output.data} 2>&1 | tee {log}"
+
+
 rule data_card:
     """One row per dataset and split: task type, role, examples, licence, source sha256."""
     input:

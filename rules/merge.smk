@@ -2,11 +2,13 @@
 
 
 rule merge:
+    wildcard_constraints:
+        model=r"merge-[0-9a-f]{12}",
     input:
         inputs=merge_inputs,
         base=base_dir,
     output:
-        model=directory(f"{RESULTS}/models/{{model,merge-[0-9a-f]{{12}}}}/model"),
+        model=directory(f"{RESULTS}/models/{{model}}/model"),
         cost=f"{RESULTS}/models/{{model}}/cost.json",
         provenance=f"{RESULTS}/models/{{model}}/provenance.json",
     params:
@@ -21,3 +23,35 @@ rule merge:
     shell:
         "python -m boom.merge --recipe {params.recipe:q} --base {input.base} --inputs {input.inputs} "
         "--threads {threads} --out {output.model} 2>&1 | tee {log}"
+
+
+checkpoint interaction_clusters:
+    """The paper's pairwise interaction analysis: the matrix, its heatmap and dendrogram, and the
+    clusters that `split: clusters` merge variants train one model each for."""
+    input:
+        unpack(interaction_data),
+        base=scale_base_dir,
+    output:
+        clusters=CLUSTERS,
+        delta=f"{RESULTS}/interaction/delta.csv",
+        matrix=f"{RESULTS}/interaction/matrix.csv",
+        figures=[report(f"{FIGURES}/interaction_{kind}.png", caption="../report/interaction.rst",
+                        category="Interaction", labels={"figure": kind}) for kind in ("heatmap", "dendrogram")]
+        + [f"{FIGURES}/interaction_{kind}.pdf" for kind in ("heatmap", "dendrogram")],
+    params:
+        data=interaction_data_args,
+        budget=json.dumps(config["interaction"], sort_keys=True),
+        hyper=json.dumps({k: config["train"][k] for k in ("batch_size", "learning_rate", "temperature", "max_seq_length")}),
+        out_dir=output_dir,
+        figures_prefix=interaction_figures_prefix,
+    threads: config["train"]["threads"]
+    log:
+        f"{LOGS}/interaction.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/interaction.tsv"
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom.interaction --base {input.base} --data {params.data} --budget {params.budget:q} "
+        "--hyper {params.hyper:q} --threads {threads} --out-dir {params.out_dir} "
+        "--figures-prefix {params.figures_prefix} 2>&1 | tee {log}"

@@ -33,19 +33,78 @@ rule summary:
         "python -m boom.report concat --inputs {input} --out {output} 2>&1 | tee {log}"
 
 
+rule experiment_costs:
+    """Each variant's training cost: examples and seconds over every model its recipe trains."""
+    input:
+        experiment_cost_files,
+    output:
+        f"{RESULTS}/costs/{{experiment}}.csv",
+    params:
+        variants=experiment_costs_json,
+        models_dir=f"{RESULTS}/models",
+    log:
+        f"{LOGS}/report/{{experiment}}.costs.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom.report costs --variants {params.variants:q} --models-dir {params.models_dir} "
+        "--out {output} 2>&1 | tee {log}"
+
+
+rule costs:
+    input:
+        expand(f"{RESULTS}/costs/{{experiment}}.csv", experiment=list(config["experiments"])),
+    output:
+        f"{RESULTS}/costs.csv",
+    log:
+        f"{LOGS}/report/costs.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom.report concat --inputs {input} --out {output} --columns costs 2>&1 | tee {log}"
+
+
+rule claims:
+    """The paper's claims (config/claims.yaml) checked on this run's numbers."""
+    input:
+        claims="config/claims.yaml",
+        summary=f"{RESULTS}/summary.csv",
+        costs=f"{RESULTS}/costs.csv",
+    output:
+        md=report(f"{FIGURES}/claims.md", caption="../report/claims.rst", category="Claims"),
+        csv=f"{FIGURES}/claims.csv",
+        provenance=f"{FIGURES}/claims.provenance.json",
+    params:
+        prefix=output_prefix,
+    log:
+        f"{LOGS}/report/claims.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom.claims --claims {input.claims} --summary {input.summary} --costs {input.costs} "
+        "--out {params.prefix} 2>&1 | tee {log}"
+
+
 rule experiment_figures:
     input:
-        f"{RESULTS}/summary/{{experiment}}.csv",
+        summary=f"{RESULTS}/summary/{{experiment}}.csv",
+        costs=f"{RESULTS}/costs/{{experiment}}.csv",
     output:
-        expand(f"{FIGURES}/{{{{experiment}}}}.{{ext}}", ext=FIGURE_EXTS),
+        report(f"{FIGURES}/{{experiment}}.png", caption="../report/experiment.rst", category="Experiments",
+               subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "figure"}),
+        report(f"{FIGURES}/{{experiment}}.md", caption="../report/experiment.rst", category="Experiments",
+               subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "table"}),
+        [f"{FIGURES}/{{experiment}}.{ext}" for ext in FIGURE_EXTS if ext not in ("png", "md")],
         f"{FIGURES}/{{experiment}}.provenance.json",
     params:
         prefix=output_prefix,
         config=json.dumps(config, sort_keys=True),
+        reference=cost_reference,
     log:
         f"{LOGS}/report/{{experiment}}.figures.log",
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.report experiment --summary {input} --experiment {wildcards.experiment} "
+        "python -m boom.report experiment --summary {input.summary} --costs {input.costs} "
+        "--reference {params.reference} --experiment {wildcards.experiment} "
         "--out-prefix {params.prefix} --config-json {params.config:q} 2>&1 | tee {log}"

@@ -3,8 +3,10 @@
 
 
 rule base_model:
+    wildcard_constraints:
+        model=r"base-[0-9a-f]{12}",
     output:
-        model=directory(f"{RESULTS}/models/{{model,base-[0-9a-f]{{12}}}}/model"),
+        model=directory(f"{RESULTS}/models/{{model}}/model"),
         provenance=f"{RESULTS}/models/{{model}}/provenance.json",
     params:
         recipe=recipe_json,
@@ -17,11 +19,13 @@ rule base_model:
 
 
 rule train:
+    wildcard_constraints:
+        model=r"train-[0-9a-f]{12}",
     input:
         unpack(train_data),
-        base=base_dir,
+        base=start_dir,
     output:
-        model=directory(f"{RESULTS}/models/{{model,train-[0-9a-f]{{12}}}}/model"),
+        model=directory(f"{RESULTS}/models/{{model}}/model"),
         cost=f"{RESULTS}/models/{{model}}/cost.json",
         provenance=f"{RESULTS}/models/{{model}}/provenance.json",
     params:

@@ -220,3 +220,11 @@ def test_fetch_downloads_checks_and_refuses_wrong_bytes(data_root, tmp_path):
     finally:
         server.shutdown()
         manifest.read_manifest.cache_clear()
+
+
+def test_a_bag_and_its_complement_split_the_file():
+    from boom.data.sampling import sample
+
+    rows = [{"i": i} for i in range(20)]
+    bag, rest = sample(rows, 0.5, 3, "x"), sample(rows, 0.5, 3, "x", complement=True)
+    assert len(bag) == 10 and sorted(r["i"] for r in bag + rest) == list(range(20))

@@ -2,7 +2,10 @@
 
 import copy
 
-from boom.recipes import model_id, resolve
+import pytest
+
+from boom.config import ConfigError, validate
+from boom.recipes import model_id, resolve, train_data_file, trained_models
 
 
 def test_ids_are_stable_and_kinded(config):
@@ -45,3 +48,65 @@ def test_merge_recipe_names_its_inputs_and_base(config):
     assert merged["inputs"] == [by["scifact"], by["snli"]]
     assert model_id(merged["base"]) == by["base"]
     assert merged["method"] == "multislerp"
+
+
+def _experiment(config, variants, **extra):
+    config["experiments"] = {"e": {"variants": variants, **extra}}
+    validate(config)
+    res = resolve(config)
+    return {r["variant"]: res.recipes[r["model"]] for r in res.variants}, res
+
+
+def test_bags_replay_complement_and_continued_training(config):
+    by, res = _experiment(config, {
+        "bls": {"kind": "train"},
+        "bag60": {"kind": "train", "ratio": 0.6},
+        "bag60b": {"kind": "train", "ratio": 0.6, "bag": 1},
+        "half": {"kind": "train", "ratio": 0.5},
+        "rest": {"kind": "train", "ratio": 0.5, "complement": True},
+        "update": {"kind": "train", "new_datasets": ["cosqa"], "replay": 0.1},
+        "continued": {"kind": "train", "datasets": ["cosqa"], "init": "bls"},
+    })
+    mix = set(config["train"]["datasets"])
+    assert set(by["bls"]["datasets"]) == mix and "init" not in by["bls"]
+    # two bags of one ratio and seed are different samples; a complement is its own file
+    assert by["bag60"]["datasets"]["scifact"]["bag_seed"] != by["bag60b"]["datasets"]["scifact"]["bag_seed"]
+    files = {v: train_data_file("r", "scifact", by[v]["datasets"]["scifact"]) for v in ("bag60", "bag60b", "half", "rest")}
+    assert len(set(files.values())) == 4 and files["rest"].endswith(".r0.5.s0.c.jsonl")
+    # replay samples the historical mix only; the new domain is trained on whole
+    update = by["update"]["datasets"]
+    assert set(update) == mix | {"cosqa"}
+    assert "ratio" not in update["cosqa"] and all(update[d]["ratio"] == 0.1 for d in mix)
+    # continued training names the model it starts from; its cost is its own run only
+    assert by["continued"]["init"] == by["bls"] and list(by["continued"]["datasets"]) == ["cosqa"]
+    assert trained_models(by["continued"]) == [model_id(by["continued"])]
+    assert model_id(by["bls"]) in res.recipes
+
+
+def test_report_limits_the_evaluated_variants_and_costs_cover_every_part(config):
+    by, res = _experiment(config, {
+        "bls": {"kind": "train"}, "bag50": {"kind": "train", "ratio": 0.5},
+        "boom": {"kind": "merge", "inputs": ["bag50", "bls"]},
+    }, report=["bls", "boom"])
+    assert set(by) == {"bls", "boom"}
+    assert len(trained_models(by["boom"])) == 2 and model_id(by["bls"]) in trained_models(by["boom"])
+
+
+@pytest.mark.parametrize("variant, message", [
+    ({"kind": "train", "init": "nope"}, "init: 'nope' is not another train or merge variant"),
+    ({"kind": "train", "new_datasets": ["scifact"]}, "'scifact' is not defined in train.new_datasets"),
+    ({"kind": "train", "datasets": ["cosqa"], "replay": 0.1}, "no historical data to replay"),
+    ({"kind": "train", "complement": True}, "needs the bag's `ratio`"),
+    ({"kind": "train", "ratio": 0.5, "replay": 0.1}, "not both"),
+    ({"kind": "train", "replay": 1.5}, "replay = 1.5"),
+])
+def test_bad_train_variants_stop_the_parse(config, variant, message):
+    config["experiments"]["e"] = {"variants": {"x": variant}}
+    with pytest.raises(ConfigError, match=message):
+        validate(config)
+
+
+def test_new_domain_data_is_never_in_the_mix(config):
+    config["train"]["datasets"]["cosqa"] = {"max_examples": 10}
+    with pytest.raises(ConfigError, match="cosqa"):
+        validate(config)

@@ -50,3 +50,11 @@ def test_tables_and_figure_are_written(tmp_path):
         assert (tmp_path / f"exp.{ext}").stat().st_size > 0
     md = (tmp_path / "exp.md").read_text()
     assert "± " in md and "| bls" in md
+
+
+def test_the_new_domain_suite_has_its_own_means():
+    rows = _rows()
+    new = rows[rows["task"] == "O1"].assign(suite="new_domain", task="N1", task_type="Retrieval")
+    table = experiment_table(pd.concat([rows, new.assign(value=new["value"] / 2)]), "exp")
+    assert table.loc["bls", "New Mean(Task)"] == pytest.approx(0.3)
+    assert table.loc["bls", "OOD Mean(Task)"] == pytest.approx(0.6)  # unchanged by the new suite

@@ -1,4 +1,4 @@
-"""Training, merging and evaluation on the smoke scale's tiny random encoder and real data."""
+"""Training and evaluation on the smoke scale's tiny random encoder and real data."""
 
 import json
 
@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
 
-from boom import evaluate, merge, models, train
+from boom import evaluate, models, train
 from boom.data.prepare import prepare
 
 RECIPE = {
@@ -60,40 +60,6 @@ def test_recipe_and_data_must_agree(tiny_base, train_files, tmp_path):
     with pytest.raises(ValueError, match="unknown schedule 'zigzag'"):
         train.train({**RECIPE, "schedule": "zigzag"}, tiny_base, train_files, tmp_path / "m")
     assert not (tmp_path / "m").exists()
-
-
-def test_linear_merge_of_identical_models_returns_the_model(trained):
-    merged = merge.merge("linear", {}, [trained[0], trained[0]], None)
-    original = models.load(trained[0]).state_dict()
-    for key, value in merged.state_dict().items():
-        torch.testing.assert_close(value, original[key], rtol=0, atol=1e-6)
-
-
-def test_multislerp_merge_saves_a_loadable_sentence_transformer(tiny_base, trained, tmp_path):
-    merged = merge.merge("multislerp", {}, [tiny_base, trained[0]], tiny_base)
-    out = tmp_path / "merged"
-    models.save_atomically(merged, out)
-    loaded = SentenceTransformer(str(out))
-    assert [type(m).__name__ for m in loaded] == ["Transformer", "Pooling", "Normalize"]
-    emb = loaded.encode(["a claim about cells"], normalize_embeddings=False)
-    assert abs(float((emb**2).sum()) - 1.0) < 1e-5  # the Normalize module survived the merge
-
-
-def test_incompatible_models_are_refused_before_anything_is_written(tiny_base, tmp_path):
-    from transformers import BertConfig, BertModel
-
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-
-    other_dir = tmp_path / "wider"
-    base = models.load(tiny_base)
-    cfg = BertConfig(vocab_size=base.tokenizer.vocab_size, hidden_size=48, num_hidden_layers=2,
-                     num_attention_heads=2, intermediate_size=64)
-    BertModel(cfg).save_pretrained(tmp_path / "hf")
-    base.tokenizer.save_pretrained(tmp_path / "hf")
-    wide = SentenceTransformer(modules=[Transformer(str(tmp_path / "hf")), Pooling(48), Normalize()])
-    wide.save_pretrained(str(other_dir))
-    with pytest.raises(ValueError):
-        merge.merge("linear", {}, [tiny_base, other_dir], None)
 
 
 SPEC = {"dataset": "scifact", "role": "in_domain", "max_queries": 20, "distractors": 50, "seed": 0}

@@ -156,8 +156,7 @@ def test_decoder_path_trains_with_instructions_and_lora_then_merges_and_evaluate
     assert any(not torch.equal(base[k], trained[k]) for k in base)
     loaded = SentenceTransformer(str(outs[0]))
     assert loaded[1].pooling_mode == "lasttoken" and type(loaded[0].auto_model).__name__ == "Qwen3Model"
-    merged = merge.merge("multislerp", {}, outs, tiny_decoder)
-    models.save_atomically(merged, tmp_path / "merged")
+    merge.merge_folders("multislerp", {}, outs, tiny_decoder, tmp_path / "merged")
     spec = {"dataset": "scifact", "role": "in_domain", "max_queries": 5, "distractors": 20}
     result = evaluate.evaluate(tmp_path / "merged", "merge-decoder", "SciFact", spec, data_root, 16, 32)
     assert 0.0 <= result.get_score() <= 1.0

@@ -52,48 +52,110 @@ def smoke_run(tmp_path_factory):
     return out, overrides
 
 
-SMOKE_TASKS = {name for name, spec in load_config(REPO / "config/smoke.yaml")["evaluation"]["tasks"].items()
-               if spec["role"] in ("in_domain", "out_of_domain")}
+SMOKE = load_config(REPO / "config/smoke.yaml")
 
 
-def test_smoke_slice_writes_tables_figures_and_summary(smoke_run):
+def _reported(experiment):
+    spec = SMOKE["experiments"][experiment]
+    return set(spec.get("report", spec["variants"]))
+
+
+def _tasks(experiment):
+    suites = SMOKE["experiments"][experiment].get("suites", ["in_domain", "out_of_domain"])
+    return {t for t, spec in SMOKE["evaluation"]["tasks"].items() if spec["role"] in suites}
+
+
+def test_smoke_paper_writes_every_table_figure_and_the_summary(smoke_run):
     out, _ = smoke_run
     summary = pd.read_csv(out / "results/summary.csv")
     assert list(summary.columns) == ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
-    assert set(summary["variant"]) == {"base", "bls", "scifact", "snli", "merged"}
-    assert set(summary["task"]) == SMOKE_TASKS and len(summary) == 5 * len(SMOKE_TASKS)
-    assert set(summary["suite"]) == {"in_domain", "out_of_domain"}
+    assert {e: set(g["variant"]) for e, g in summary.groupby("experiment")} == {e: _reported(e) for e in SMOKE["experiments"]}
+    for experiment, rows in summary.groupby("experiment"):
+        assert set(rows["task"]) == _tasks(experiment)
+        assert len(rows) == len(_reported(experiment)) * len(_tasks(experiment)) * len(SMOKE["seeds"])
+        for ext in ("csv", "md", "tex", "png", "pdf"):
+            assert (out / f"figures/{experiment}.{ext}").stat().st_size > 0
     assert summary["value"].between(-1, 1).all()
     # each trained or merged model is a different model with its own scores
-    assert summary[summary.task == "SciFact"]["value"].nunique() > 1
-    for ext in ("csv", "md", "tex", "png", "pdf"):
-        assert (out / f"figures/slice.{ext}").stat().st_size > 0
+    assert summary[summary.task == "SciFact"]["value"].nunique() > 10
     card = pd.read_csv(out / "figures/data_card.csv")
     assert card["dataset"].nunique() == 26
+
+
+def test_costs_and_claims_are_reported(smoke_run):
+    out, _ = smoke_run
+    costs = pd.read_csv(out / "results/costs.csv")
+    inc = costs[costs.experiment == "incremental"].set_index("variant")["train_examples"]
+    assert inc["continued"] < inc["boom_update"] < inc["full_retrain"]
+    table = pd.read_csv(out / "figures/incremental.csv", index_col=0)
+    assert table.loc["full_retrain", "relative cost"] == 1.0 and "New Mean(Task)" in table
+    claims = (out / "figures/claims.md").read_text()
+    assert "BOOM beats BLS on the full corpus in-domain" in claims and "claims hold on these numbers" in claims
 
 
 def test_every_output_records_what_made_it(smoke_run):
     out, _ = smoke_run
     models = out / "results/models"
     trained = [p for p in models.iterdir() if p.name.startswith("train-")]
-    assert len(trained) == 3
+    assert len(trained) >= 3 + 14  # the slice's, and one per dataset of the mix at least
     for folder in trained:
         prov = json.loads((folder / "provenance.json").read_text())
         assert prov["model_id"] == folder.name and prov["recipe"]["kind"] == "train"
         assert prov["versions"]["sentence-transformers"] == "6.2.0" and prov["git_commit"]
-        assert all(len(sha) == 64 for ds in prov["recipe"]["datasets"].values() for sha in ds["sha256"].values())
+        assert all(len(ds["sources_sha256"]) == 64 for ds in prov["recipe"]["datasets"].values())
         cost = json.loads((folder / "cost.json").read_text())
         assert cost["steps"] > 0 and cost["examples"] > 0
+    summary = pd.read_csv(out / "results/summary.csv")
     evals = list((out / "results/eval").glob("*/*.provenance.json"))
-    assert len(evals) == 5 * len(SMOKE_TASKS)
+    assert len(evals) == len(summary.drop_duplicates(["model", "task"]))
     assert all(json.loads(p.read_text())["revision"] for p in evals)
+
+
+def test_interaction_clusters_feed_the_cluster_level_merge(smoke_run):
+    out, _ = smoke_run
+    clusters = json.loads((out / "results/interaction/clusters.json").read_text())["clusters"]
+    mix = load_config(REPO / "config/smoke.yaml")["train"]["datasets"]
+    assert sorted(sum(clusters, [])) == sorted(mix) and len(clusters) == 3
+    matrix = pd.read_csv(out / "results/interaction/matrix.csv", index_col=0)
+    assert sorted(matrix.index) == sorted(mix) and (matrix.to_numpy() != 0).sum() == len(mix) * (len(mix) - 1)
+    for kind in ("heatmap", "dendrogram"):
+        assert (out / f"figures/interaction_{kind}.png").stat().st_size > 0
+    summary = pd.read_csv(out / "results/summary.csv")
+    (cluster_model,) = set(summary[summary.variant == "cluster"]["model"])
+    recipe = json.loads((out / f"results/models/{cluster_model}/provenance.json").read_text())["recipe"]
+    assert sorted(sorted(r["datasets"]) for r in recipe["input_recipes"]) == sorted(clusters)
 
 
 def test_rerunning_a_finished_target_does_nothing(smoke_run):
     _, overrides = smoke_run
-    for target in ("paper", "slice"):
+    for target in ("paper", "slice", "granularity", "interaction", "boom_ratios", "claims"):
         run = snakemake("-n", target, "--configfile", "config/smoke.yaml", *overrides)
         assert run.returncode == 0 and "Nothing to be done" in run.stdout + run.stderr, run.stdout
+
+
+def test_changing_one_ratio_reruns_only_what_it_affects(smoke_run, tmp_path):
+    _, overrides = smoke_run
+    layer = tmp_path / "ratio.yaml"
+    layer.write_text("experiments:\n  boom_ratios:\n    variants:\n      bag20: {kind: train, ratio: 0.3}\n")
+    run = snakemake("-n", "paper", "--configfile", "config/smoke.yaml", str(layer), *overrides)
+    assert run.returncode == 0, run.stdout + run.stderr
+    stats = dict(line.split()[:2] for line in run.stdout.split("Job stats:")[1].split("\n\n")[0].splitlines()[2:])
+    # the new bag of every dataset, its one model, the one merge that takes it, that merge's
+    # evaluation, and the reports of boom_ratios; nothing of any other experiment
+    assert stats["train"] == "1" and stats["merge"] == "1", stats
+    assert stats["experiment_figures"] == "1" and int(stats["sample_train_data"]) == len(SMOKE["train"]["datasets"])
+    assert "figures/boom.md" not in run.stdout and "figures/boom_ratios.md" in run.stdout
+
+
+def test_the_html_report_has_every_figure(smoke_run, tmp_path):
+    _, overrides = smoke_run
+    html = tmp_path / "report.html"
+    run = snakemake("--report", str(html), "paper", "--configfile", "config/smoke.yaml", *overrides)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    text = html.read_text(errors="replace")
+    for experiment in SMOKE["experiments"]:
+        assert f"{experiment}.png" in text
+    assert "interaction_heatmap.png" in text and "claims.md" in text
 
 
 def test_a_bag_variant_samples_each_dataset_before_training(tmp_path):

@@ -25,16 +25,19 @@ def check_ratio(ratio: float, where: str = "ratio") -> None:
         raise ValueError(f"{where} = {ratio}: a sampling ratio must be in (0, 1]")
 
 
-def sample(rows: list[dict], ratio: float, seed: int, dataset: str) -> list[dict]:
-    """round(ratio * n) rows (at least one is required), without replacement, in source order.
-    The seed is combined with the dataset's name, so datasets of one bag are sampled independently."""
+def sample(rows: list[dict], ratio: float, seed: int, dataset: str, complement: bool = False) -> list[dict]:
+    """round(ratio * n) rows (at least one is required), without replacement, in source order;
+    with `complement`, the other rows. The seed is combined with the dataset's name, so datasets
+    of one bag are sampled independently."""
     check_ratio(ratio)
     n = round(ratio * len(rows))
-    if n == 0:
-        raise DataError(f"the sample of dataset {dataset} at ratio {ratio} came out empty "
-                        f"({len(rows)} examples): raise the ratio or the dataset's max_examples")
-    keep = sorted(random.Random(f"{seed}:{dataset}").sample(range(len(rows)), n))
-    return [rows[i] for i in keep]
+    keep = set(random.Random(f"{seed}:{dataset}").sample(range(len(rows)), n))
+    out = [row for i, row in enumerate(rows) if (i in keep) != complement]
+    if not out:
+        what = "complement of the sample" if complement else "sample"
+        raise DataError(f"the {what} of dataset {dataset} at ratio {ratio} came out empty "
+                        f"({len(rows)} examples): change the ratio or raise the dataset's max_examples")
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,13 +46,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--ratio", required=True, type=float)
     parser.add_argument("--seed", required=True, type=int)
+    parser.add_argument("--complement", action="store_true", help="write the rows the sample leaves out")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     rows = read_jsonl(args.inp)
-    subset = sample(rows, args.ratio, args.seed, args.dataset)
+    subset = sample(rows, args.ratio, args.seed, args.dataset, args.complement)
     write_jsonl(args.out, subset)
     write_json(args.out.with_name(args.out.name + ".card.json"), record(
-        dataset=args.dataset, source=str(args.inp), ratio=args.ratio, seed=args.seed,
+        dataset=args.dataset, source=str(args.inp), ratio=args.ratio, seed=args.seed, complement=args.complement,
         examples=len(subset), of=len(rows)))
     print(f"{args.dataset}: {len(subset)} of {len(rows)} examples (ratio {args.ratio}, seed {args.seed}) -> {args.out}")
 

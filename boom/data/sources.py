@@ -136,9 +136,34 @@ SOURCES: dict[str, DatasetSource] = {
 
 
 def task_info(tasks: dict[str, dict]) -> dict[str, dict]:
-    """Task name -> {role, task_type, main_score}, from the config's evaluation.tasks."""
+    """Task name -> {role, task_type, main_score}, from evaluation_tasks' specs."""
     out = {}
     for name, spec in tasks.items():
-        task_type, main_score = EVAL_KINDS[SOURCES[spec["dataset"]].eval_kind]
+        if "benchmark" in spec:
+            task_type, main_score = spec["task_type"], spec["main_score"]
+        else:
+            task_type, main_score = EVAL_KINDS[SOURCES[spec["dataset"]].eval_kind]
         out[name] = {"role": spec["role"], "task_type": task_type, "main_score": main_score}
     return out
+
+
+def evaluation_tasks(evaluation: dict) -> dict[str, dict]:
+    """Every evaluation task, name -> spec: the `evaluation.tasks` entries of the suites that have
+    no benchmark, then the public tasks of each `evaluation.benchmarks` suite as {benchmark, role,
+    task_type, main_score}. Imports mteb (for its benchmark metadata) only when a suite names one.
+
+    A task has one result file per model, so it belongs to one suite: a task of two benchmarks
+    counts in the later suite (in_domain, out_of_domain, new_domain order; RTEB(beta) and
+    MTEB(Code, v1) share AppsRetrieval, which then counts as new domain)."""
+    benchmarks = evaluation.get("benchmarks") or {}
+    tasks = {name: spec for name, spec in evaluation["tasks"].items() if spec["role"] not in benchmarks}
+    if benchmarks:
+        from boom.data.hub import benchmark_tasks
+
+        for role in (r for r in ROLES if r in benchmarks):
+            for name, info in benchmark_tasks(benchmarks[role]).items():
+                if name in tasks and "benchmark" not in tasks[name]:
+                    raise ValueError(f"task {name} of {benchmarks[role]} has the name of the data-mirror task "
+                                     f"evaluation.tasks.{name} ({tasks[name]['role']}); rename that task")
+                tasks[name] = {"benchmark": benchmarks[role], "role": role, **info}
+    return tasks
