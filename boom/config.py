@@ -238,7 +238,7 @@ def _check_references(config: dict) -> None:
         if "cost_reference" in exp_spec and exp_spec["cost_reference"] not in exp_spec.get("report", variants):
             raise ConfigError(f"config key experiments.{exp}.cost_reference: '{exp_spec['cost_reference']}' is not a "
                               f"reported variant of experiment '{exp}'")
-        for shown in exp_spec.get("report", []):
+        for shown in exp_spec.get("report", []) + exp_spec.get("sunk_cost", []):
             if shown not in variants:
                 raise ConfigError(f"config key experiments.{exp}.report: '{shown}' is not a variant of experiment "
                                   f"'{exp}' (variants: {', '.join(variants)})")

@@ -189,7 +189,14 @@ def experiment_variants_json(wildcards):
 
 
 def experiment_cost_rows(experiment):
-    return [{**row, "trained": trained_models(recipe(row["model"]))} for row in variants_of(experiment)]
+    """Each reported variant with the train models it costs; models of the experiment's
+    `sunk_cost` variants (an existing model an update is merged into) are paid already."""
+    rows = resolved_for(experiment).variants
+    sunk = {m for row in rows if row["experiment"] == experiment
+            and row["variant"] in config["experiments"][experiment].get("sunk_cost", [])
+            for m in trained_models(recipe(row["model"]))}
+    return [{**row, "trained": sorted(set(trained_models(recipe(row["model"]))) - sunk)}
+            for row in variants_of(experiment)]
 
 
 def experiment_cost_files(wildcards):
@@ -199,6 +206,14 @@ def experiment_cost_files(wildcards):
 
 def experiment_costs_json(wildcards):
     return json.dumps(experiment_cost_rows(wildcards.experiment), sort_keys=True)
+
+
+def experiment_config_json(wildcards):
+    """The resolved config an experiment's outputs record: every section but the other
+    experiments (changing one experiment reruns only its own reports)."""
+    shared = {k: v for k, v in config.items() if k != "experiments"}
+    return json.dumps({**shared, "experiments": {wildcards.experiment: config["experiments"][wildcards.experiment]}},
+                      sort_keys=True)
 
 
 def cost_reference(wildcards):

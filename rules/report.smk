@@ -98,7 +98,7 @@ rule experiment_figures:
         f"{FIGURES}/{{experiment}}.provenance.json",
     params:
         prefix=output_prefix,
-        config=json.dumps(config, sort_keys=True),
+        config=experiment_config_json,
         reference=cost_reference,
     log:
         f"{LOGS}/report/{{experiment}}.figures.log",

@@ -144,7 +144,7 @@ def test_changing_one_ratio_reruns_only_what_it_affects(smoke_run, tmp_path):
     # evaluation, and the reports of boom_ratios; nothing of any other experiment
     assert stats["train"] == "1" and stats["merge"] == "1", stats
     assert stats["experiment_figures"] == "1" and int(stats["sample_train_data"]) == len(SMOKE["train"]["datasets"])
-    assert "figures/boom.md" not in run.stdout and "figures/boom_ratios.md" in run.stdout
+    assert "experiment=boom_ratios\n" in run.stdout and "experiment=boom\n" not in run.stdout
 
 
 def test_the_html_report_has_every_figure(smoke_run, tmp_path):
