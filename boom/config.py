@@ -97,7 +97,25 @@ def load(*layers: str | Path) -> dict:
     config = _read_yaml(CONFIG_DIR / "default.yaml")
     for layer in layers:
         config = deep_update(config, _read_yaml(Path(layer)))
+    drop_removed(config)
     validate(config)
+    return config
+
+
+# Named entries a layer may remove by setting them to null (`wikiqa: null` under train.datasets):
+# layering merges mappings key by key, so this is the only way a layer can shrink one.
+REMOVABLE = (("train", "datasets"), ("train", "new_datasets"), ("evaluation", "tasks"), ("experiments",))
+
+
+def drop_removed(config: dict) -> dict:
+    """Delete, in place, the entries of REMOVABLE mappings that a layer set to null."""
+    for path in REMOVABLE:
+        section = config
+        for key in path:
+            section = section.get(key) if isinstance(section, dict) else None
+        if isinstance(section, dict):
+            for name in [n for n, value in section.items() if value is None]:
+                del section[name]
     return config
 
 

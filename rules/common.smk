@@ -5,13 +5,13 @@ import json
 import os
 import sys
 
-from boom.config import ConfigError, validate
+from boom.config import ConfigError, drop_removed, validate
 from boom.data.manifest import resolve_root
 from boom.data.sources import SOURCES, evaluation_tasks, task_info
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 
 try:
-    validate(config)
+    validate(drop_removed(config))
 except ConfigError as _error:
     sys.exit(f"boom: {_error}")
 

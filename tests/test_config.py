@@ -21,6 +21,18 @@ def test_layers_merge_key_by_key():
     assert deep_update({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) == {"a": {"b": 3, "c": 2}}
 
 
+def test_a_layer_removes_a_dataset_or_task_with_null(tmp_path):
+    layer = tmp_path / "layer.yaml"
+    layer.write_text("train:\n  datasets:\n    quora: null\nevaluation:\n  tasks:\n    Quora: null\n")
+    cfg = boom_config.load(layer)
+    assert "quora" not in cfg["train"]["datasets"] and "Quora" not in cfg["evaluation"]["tasks"]
+    assert "snli" in cfg["train"]["datasets"]
+    # removing a dataset that a variant still names is a clear error, not a silent change
+    layer.write_text("train:\n  datasets:\n    snli: null\n")
+    with pytest.raises(ConfigError, match="snli"):
+        boom_config.load(layer)
+
+
 def _set(cfg, path, value):
     *parents, last = path.split(".")
     node = cfg

@@ -58,6 +58,7 @@ def _experiment(config, variants, **extra):
 
 
 def test_bags_replay_complement_and_continued_training(config):
+    config["seeds"] = [0]
     by, res = _experiment(config, {
         "bls": {"kind": "train"},
         "bag60": {"kind": "train", "ratio": 0.6},
