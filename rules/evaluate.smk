@@ -16,7 +16,7 @@ for _job, _suites in EVAL_JOBS.items():
         name: _job
         input:
             model=f"{RESULTS}/models/{{model}}/model",
-            data=sorted({f for suite in _suites if suite in SUITES for f in suite_raw_files(suite)}),
+            data=suites_data_pins(_suites),
         output:
             [f"{RESULTS}/eval/{{model}}/{task}.json" for task in _tasks],
             [f"{RESULTS}/eval/{{model}}/{task}.provenance.json" for task in _tasks],
