@@ -344,11 +344,21 @@ def _check_merge_variant(config: dict, exp: str, name: str, v: dict) -> None:
 
 
 def _check_interaction(config: dict) -> None:
-    names = config["interaction"]["datasets"]
+    budget = config["interaction"]
+    names = budget["datasets"]
     for ds in names or []:
         if ds not in config["train"]["datasets"]:
             raise ConfigError(f"config key interaction.datasets: '{ds}' is not defined in train.datasets "
                               f"(defined: {', '.join(config['train']['datasets'])})")
+    # each probe trains on `train_examples` of a dataset's prepared file and scores `heldout_examples`
+    # others of the same file: the cap must leave room for both
+    need = budget["train_examples"] + budget["heldout_examples"]
+    for ds in names or config["train"]["datasets"]:
+        cap = config["train"]["datasets"][ds].get("max_examples")
+        if cap is not None and cap < need:
+            raise ConfigError(
+                f"config key interaction.train_examples + heldout_examples = {need}, but train.datasets.{ds}"
+                f".max_examples is {cap}: lower the interaction budget or raise the cap")
 
 
 def _check_schedule(where: str, variant: dict) -> None:

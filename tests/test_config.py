@@ -33,6 +33,12 @@ def test_a_layer_removes_a_dataset_or_task_with_null(tmp_path):
         boom_config.load(layer)
 
 
+def test_an_interaction_budget_larger_than_a_dataset_cap_is_refused(config):
+    config["interaction"]["train_examples"] = config["train"]["datasets"]["snli"]["max_examples"]
+    with pytest.raises(ConfigError, match=r"interaction.train_examples \+ heldout_examples = .* train.datasets.scifact"):
+        validate(config)
+
+
 def _set(cfg, path, value):
     *parents, last = path.split(".")
     node = cfg
