@@ -206,3 +206,15 @@ def test_missing_model_folder_stops_the_job_naming_it(tmp_path):
     with pytest.raises(models.ModelError, match=str(tmp_path / "gone")):
         evaluate.main(["--model", str(tmp_path / "gone"), "--model-id", "x", "--tasks", "{}", "--root",
                        str(tmp_path), "--out-dir", str(tmp_path / "out")])
+
+
+def test_batches_stay_within_the_batch_size_and_the_padding_bound():
+    from boom.encoding import MAX_PADDING, _padding_bounded_batches
+
+    lengths = sorted([64, 60, 40, 20, 10, 9, 8, 5] * 20 + [12] * 100, reverse=True)
+    batches = _padding_bounded_batches(lengths, 32)
+    assert [i for a, b in batches for i in range(a, b)] == list(range(len(lengths)))  # every text once, in order
+    for a, b in batches:
+        assert 0 < b - a <= 32
+        assert 1 - sum(lengths[a:b]) / (lengths[a] * (b - a)) <= MAX_PADDING
+    assert _padding_bounded_batches([7] * 70, 32) == [(0, 32), (32, 64), (64, 70)]
