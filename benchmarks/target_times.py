@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from boom import config as boom_config
-from boom.recipes import model_id, needs_clusters, resolve
+from boom.recipes import _register_inputs, model_id, needs_clusters, resolve
 
 
 def read_benchmark(path: Path) -> tuple[float, float] | None:
@@ -31,12 +31,11 @@ def read_benchmark(path: Path) -> tuple[float, float] | None:
     return float(row["s"]), float(row["cpu_time"])
 
 
-def models_needed(recipe: dict, out: set[str]) -> set[str]:
-    """The model ids a model needs built: itself, its merge inputs and the model it continues."""
-    out.add(model_id(recipe))
-    for part in recipe.get("input_recipes", []) + ([recipe["init"]] if "init" in recipe else []):
-        models_needed(part, out)
-    return out
+def models_needed(recipe: dict) -> set[str]:
+    """The model ids a model needs built: itself, its merge inputs, the model it continues, its base."""
+    needed: dict[str, dict] = {model_id(recipe): recipe}
+    _register_inputs(recipe, needed)
+    return set(needed)
 
 
 def main() -> None:
@@ -63,9 +62,7 @@ def main() -> None:
     for experiment in config["experiments"]:
         rows = [r for r in resolved.variants if r["experiment"] == experiment]
         files = {bench / "interaction.tsv"} if needs_clusters(config, experiment) else set()
-        built: set[str] = set()
-        for row in rows:
-            models_needed(resolved.recipes[row["model"]], built)
+        built = {mid for row in rows for mid in models_needed(resolved.recipes[row["model"]])}
         files |= {f for mid in built for f in job_files(mid)}
         suites = config["experiments"][experiment].get("suites", ["in_domain", "out_of_domain"])
         for row in rows:

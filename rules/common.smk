@@ -160,13 +160,12 @@ def scale_base_dir(wildcards):
     return model_dir(model_id(base_recipe(config)))
 
 
-def suites_data_pins(suites):
-    """What an evaluation of `suites` reads from the mirror: its MANIFEST.tsv, which pins the
+def mirror_pins(tasks):
+    """What an evaluation of `tasks` reads from the mirror: its MANIFEST.tsv, which pins the
     sha256 of every file (each is checked against it when read; listing the files themselves,
     20 Newsgroups' 2,000 included, made Snakemake stat thousands of paths at every scheduling
     round). None for a benchmark's tasks: mteb downloads those."""
-    mirror = any("dataset" in TASKS[task] for suite in suites for task in SUITES.get(suite, []))
-    return [str(DATA_ROOT / "MANIFEST.tsv")] if mirror else []
+    return [str(DATA_ROOT / "MANIFEST.tsv")] if any("dataset" in TASKS[task] for task in tasks) else []
 
 
 def variants_of(experiment):

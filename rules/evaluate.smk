@@ -16,7 +16,7 @@ for _job, _suites in EVAL_JOBS.items():
         name: _job
         input:
             model=f"{RESULTS}/models/{{model}}/model",
-            data=suites_data_pins(_suites),
+            data=mirror_pins(_tasks),
         output:
             [f"{RESULTS}/eval/{{model}}/{task}.json" for task in _tasks],
             [f"{RESULTS}/eval/{{model}}/{task}.provenance.json" for task in _tasks],
