@@ -26,7 +26,7 @@ envvars:
     "PATH",
 
 
-# Jobs run `python -m boom.<stage>` with the interpreter that runs snakemake (the project's venv),
+# Jobs run `python -m boom <stage>` with the interpreter that runs snakemake (the project's venv),
 # even when the venv is not activated.
 os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
 RESULTS = config["results_dir"]

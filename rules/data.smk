@@ -15,7 +15,7 @@ rule prepare_train_data:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.data.prepare --root {params.root:q} --dataset {wildcards.dataset} "
+        "python -m boom data.prepare --root {params.root:q} --dataset {wildcards.dataset} "
         "--max-examples {wildcards.cap} --hard-negatives {wildcards.k} --out {output.data} 2>&1 | tee {log}"
 
 
@@ -31,7 +31,7 @@ rule sample_train_data:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.data.sampling --in {input} --dataset {wildcards.dataset} --ratio {wildcards.ratio} "
+        "python -m boom data.sampling --in {input} --dataset {wildcards.dataset} --ratio {wildcards.ratio} "
         "--seed {wildcards.seed} --out {output.data} 2>&1 | tee {log}"
 
 
@@ -47,7 +47,7 @@ rule complement_train_data:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.data.sampling --in {input} --dataset {wildcards.dataset} --ratio {wildcards.ratio} "
+        "python -m boom data.sampling --in {input} --dataset {wildcards.dataset} --ratio {wildcards.ratio} "
         "--seed {wildcards.seed} --complement --out {output.data} 2>&1 | tee {log}"
 
 
@@ -66,4 +66,4 @@ rule data_card:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.data.card --root {params.root:q} --out-prefix {params.prefix} 2>&1 | tee {log}"
+        "python -m boom data.card --root {params.root:q} --out-prefix {params.prefix} 2>&1 | tee {log}"

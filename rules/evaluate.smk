@@ -36,7 +36,7 @@ for _job, _suites in EVAL_JOBS.items():
         conda:
             "../envs/boom.yaml"
         shell:
-            "python -m boom.evaluate --model {input.model} --model-id {wildcards.model} "
+            "python -m boom evaluate --model {input.model} --model-id {wildcards.model} "
             "--tasks {params.tasks:q} --root {params.root:q} --batch-size {params.batch_size} "
             "--max-seq-length {params.max_seq_length} {params.instruction} --threads {threads} "
             "--cache-dir {params.cache_dir:q} --out-dir {params.out_dir} 2>&1 | tee {log}"

@@ -21,7 +21,7 @@ rule merge:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.merge --recipe {params.recipe:q} --base {input.base} --inputs {input.inputs} "
+        "python -m boom merge --recipe {params.recipe:q} --base {input.base} --inputs {input.inputs} "
         "--threads {threads} --out {output.model} 2>&1 | tee {log}"
 
 
@@ -52,6 +52,6 @@ checkpoint interaction_clusters:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.interaction --base {input.base} --data {params.data} --budget {params.budget:q} "
+        "python -m boom interaction --base {input.base} --data {params.data} --budget {params.budget:q} "
         "--hyper {params.hyper:q} --threads {threads} --out-dir {params.out_dir} "
         "--figures-prefix {params.figures_prefix} 2>&1 | tee {log}"

@@ -16,7 +16,7 @@ rule experiment_summary:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.report summary --variants {params.variants:q} --tasks {params.tasks:q} "
+        "python -m boom report summary --variants {params.variants:q} --tasks {params.tasks:q} "
         "--eval-dir {params.eval_dir} --out {output} 2>&1 | tee {log}"
 
 
@@ -30,7 +30,7 @@ rule summary:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.report concat --inputs {input} --out {output} 2>&1 | tee {log}"
+        "python -m boom report concat --inputs {input} --out {output} 2>&1 | tee {log}"
 
 
 rule experiment_costs:
@@ -47,7 +47,7 @@ rule experiment_costs:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.report costs --variants {params.variants:q} --models-dir {params.models_dir} "
+        "python -m boom report costs --variants {params.variants:q} --models-dir {params.models_dir} "
         "--out {output} 2>&1 | tee {log}"
 
 
@@ -61,7 +61,7 @@ rule costs:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.report concat --inputs {input} --out {output} --columns costs 2>&1 | tee {log}"
+        "python -m boom report concat --inputs {input} --out {output} --columns costs 2>&1 | tee {log}"
 
 
 rule claims:
@@ -81,7 +81,7 @@ rule claims:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.claims --claims {input.claims} --summary {input.summary} --costs {input.costs} "
+        "python -m boom claims --claims {input.claims} --summary {input.summary} --costs {input.costs} "
         "--out {params.prefix} 2>&1 | tee {log}"
 
 
@@ -105,6 +105,6 @@ rule experiment_figures:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.report experiment --summary {input.summary} --costs {input.costs} "
+        "python -m boom report experiment --summary {input.summary} --costs {input.costs} "
         "--reference {params.reference} --experiment {wildcards.experiment} "
         "--out-prefix {params.prefix} --config-json {params.config:q} 2>&1 | tee {log}"

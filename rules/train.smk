@@ -15,7 +15,7 @@ rule base_model:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.models --recipe {params.recipe:q} --out {output.model} 2>&1 | tee {log}"
+        "python -m boom models --recipe {params.recipe:q} --out {output.model} 2>&1 | tee {log}"
 
 
 rule train:
@@ -39,5 +39,5 @@ rule train:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom.train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
+        "python -m boom train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
         "--out {output.model} 2>&1 | tee {log}"
