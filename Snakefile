@@ -58,6 +58,10 @@ _fork_server = []
 
 
 onstart:
+    from boom.config import claim_owner
+
+    for folder in (RESULTS, FIGURES):
+        claim_owner(folder, config["scale"])
     if workflow.local_exec:
         from boom import forkserver
 

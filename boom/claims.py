@@ -26,13 +26,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from boom.errors import BoomError
 from boom.provenance import record, write_json
 
 KINDS = ("better", "close", "worst", "cheaper")
 SUITES = ("in_domain", "out_of_domain", "new_domain")
 
 
-class ClaimError(ValueError):
+class ClaimError(BoomError, ValueError):
     """A claim that names something the results do not hold; the message names it."""
 
 

@@ -14,6 +14,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from boom.errors import BoomError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "config"
 SCHEMA_PATH = CONFIG_DIR / "schema.yaml"
@@ -76,7 +78,7 @@ def merge_method_error(method: str, parameters: dict, n_inputs: int) -> str | No
     return None
 
 
-class ConfigError(ValueError):
+class ConfigError(BoomError, ValueError):
     """A configuration problem; the message names the key path and how to fix it."""
 
 
@@ -119,11 +121,35 @@ def drop_removed(config: dict) -> dict:
     return config
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's own loaders keep the last of two equal keys: two variants of one name would silently
+    become one."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark,
+                    f"found the key {key!r} twice (first at line {seen[key] + 1}); rename or remove one",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def check_config_files(paths) -> None:
+    """Read each config file as boom does (Snakemake reads them too, but keeps the last of two
+    equal keys without a word)."""
+    for path in paths:
+        _read_yaml(Path(path))
+
+
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -397,3 +423,29 @@ def _check_merge_cycles(exp: str, variants: dict[str, Any]) -> None:
 
     for name in variants:
         visit(name, [])
+
+
+# ---------------------------------------------------------------- output folders and their scale
+
+OWNER_FILE = "SCALE"
+
+
+def check_owner(folder: str | Path, scale: str) -> None:
+    """Refuse an output folder that another scale's run wrote to (its SCALE file): models are
+    keyed by recipe and would not mix up, but the summary, tables and figures of one scale would
+    silently replace the other's."""
+    stamp = Path(folder) / OWNER_FILE
+    if stamp.is_file():
+        owner = stamp.read_text().strip()
+        if owner != scale:
+            raise ConfigError(
+                f"{folder}/ holds the results of the '{owner}' scale ({stamp}), and this run is of the '{scale}' "
+                f"scale: give it its own results_dir and figures_dir (config keys), or remove {folder}/ to start over")
+
+
+def claim_owner(folder: str | Path, scale: str) -> None:
+    """Mark an output folder as this scale's (a run's start; check_owner has passed)."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    stamp = Path(folder) / OWNER_FILE
+    if not stamp.is_file():
+        stamp.write_text(scale + "\n")

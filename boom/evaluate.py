@@ -26,7 +26,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from boom import models
+from boom import failpoints, models
 from boom.data.manifest import resolve_root
 from boom.provenance import record, write_json
 
@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         log.info("[%d/%d] %s on %s: main score %.4f (%.1f s%s; %d of %d texts encoded so far)", i, len(tasks),
                  args.model_id, name, task_result.get_score(), wall, ", cached" if from_cache else "",
                  encoder.encoded, encoder.requested)
+        failpoints.reach("task-scored")
 
 
 if __name__ == "__main__":

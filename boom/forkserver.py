@@ -80,6 +80,7 @@ def run(module: str, argv: list[str]) -> int | None:
     path = os.environ.get(ENV_VAR)
     if not path or path == "0":
         return None
+    label = " ".join([module, *argv[:1]])
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(path)
@@ -94,18 +95,18 @@ def run(module: str, argv: list[str]) -> int | None:
     replies = sock.makefile("rb")
     first = replies.readline()
     if not first:
-        print(f"boom: the fork server at {path} closed the connection before taking {module}", file=sys.stderr)
+        print(f"boom: the fork server at {path} closed the connection before taking {label}", file=sys.stderr)
         return 1
     started = json.loads(first)
     if "refused" in started:
-        print(f"boom: running {module} in its own process: {started['refused']}", file=sys.stderr)
+        print(f"boom: running {label} in its own process: {started['refused']}", file=sys.stderr)
         return None
     last = replies.readline()
     if not last:
-        print(f"boom: the fork server stopped while {module} ran in its pid {started['pid']}", file=sys.stderr)
+        print(f"boom: the fork server stopped while {label} ran in its pid {started['pid']}", file=sys.stderr)
         return 1
     done = json.loads(last)
-    print(f"boom: {module} ran in fork server child {started['pid']}: {done['cpu_s']:.1f} s CPU, "
+    print(f"boom: {label} ran in fork server child {started['pid']}: {done['cpu_s']:.1f} s CPU, "
           f"{done['max_rss_mb']:.0f} MiB max RSS", file=sys.stderr)
     code = done["code"]
     return 128 - code if code < 0 else code  # a child killed by signal N exits like a shell's 128 + N
@@ -199,7 +200,7 @@ def _accept(listener, jobs, baseline, allowed) -> None:
             _child(request, fds)  # never returns
     for fd in fds:
         os.close(fd)
-    print(f"boom fork server: child {pid} runs {request['module']}", flush=True)
+    print(f"boom fork server: child {pid} runs {' '.join([request['module'], *request['argv'][:1]])}", flush=True)
     conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
     jobs[pid] = conn
 

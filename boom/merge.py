@@ -36,7 +36,9 @@ from pathlib import Path
 
 import torch
 
+from boom import failpoints
 from boom.config import MERGE_METHODS, merge_method_error
+from boom.errors import BoomError
 from boom.provenance import record, write_json
 
 log = logging.getLogger("boom.merge")
@@ -57,7 +59,7 @@ _ST_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"
 _TORCH_DTYPES = {v: k for k, v in _ST_DTYPES.items()}
 
 
-class MergeInputError(ValueError):
+class MergeInputError(BoomError, ValueError):
     """The models given to a merge do not fit together or the method; the message names the culprit."""
 
 
@@ -290,6 +292,7 @@ def merge_folders(method: str, parameters: dict, inputs: list[Path], base: Path 
         torch.manual_seed(seed)
         for rel in _weight_files(sources[0]):
             _merge_file([s / rel for s in sources], tmp / rel, method, params, base_index, group_bytes)
+    failpoints.reach("merge-written")
     if out.exists():
         shutil.rmtree(out)
     os.replace(tmp, out)
@@ -308,10 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     recipe = json.loads(args.recipe)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    try:
-        merge_folders(recipe["method"], recipe["parameters"], args.inputs, args.base, args.out)
-    except MergeInputError as exc:
-        raise SystemExit(f"boom.merge: {exc}") from None
+    merge_folders(recipe["method"], recipe["parameters"], args.inputs, args.base, args.out)
     wall = time.perf_counter() - start
     meta_dir = args.out.parent
     write_json(meta_dir / "cost.json", {"wall_seconds": round(wall, 3), "inputs": len(args.inputs), "device": "cpu"})

@@ -11,6 +11,9 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 
+from boom import failpoints
+from boom.errors import BoomError
+
 # Size of the smoke scale's random encoder: small enough to train and evaluate in seconds, with
 # MiniLM's real WordPiece vocabulary so that it reads the same text the default scale reads.
 TINY_BERT = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
@@ -72,7 +75,7 @@ def build_base(spec: dict) -> SentenceTransformer:
     raise ValueError(f"unknown model source {source!r} (known: gt_minilm, tiny_random, hub)")
 
 
-class ModelError(RuntimeError):
+class ModelError(BoomError, RuntimeError):
     """A model folder is missing or unreadable; the message names it."""
 
 
@@ -95,6 +98,7 @@ def save_atomically(model: SentenceTransformer, out: Path) -> None:
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(str(tmp))
+    failpoints.reach("model-written")
     if out.exists():
         shutil.rmtree(out)
     os.replace(tmp, out)

@@ -19,12 +19,14 @@ boom.batching turns the stages into the trainer's batch order.
 
 from __future__ import annotations
 
+from boom.errors import BoomError
+
 SCHEDULES = ("bls", "mixed", "seq_dataset", "seq_task", "two_stage")
 # Task types trained first by `two_stage` (the paper: retrieval data first).
 FIRST_STAGE_TYPES = ("retrieval", "reranking")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(BoomError, ValueError):
     """A schedule that cannot be built from the given datasets; the message names the culprit."""
 
 

@@ -5,13 +5,16 @@ import json
 import os
 import sys
 
-from boom.config import ConfigError, drop_removed, validate
+from boom.config import ConfigError, check_config_files, check_owner, drop_removed, validate
 from boom.data.manifest import resolve_root
 from boom.data.sources import SOURCES, evaluation_tasks, task_info
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 
 try:
+    check_config_files(workflow.configfiles)
     validate(drop_removed(config))
+    for _folder in (config["results_dir"], config["figures_dir"]):
+        check_owner(_folder, config["scale"])
 except ConfigError as _error:
     sys.exit(f"boom: {_error}")
 

@@ -63,3 +63,29 @@ def tiny_base(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny") / "model"
     models.save_atomically(models.build_tiny_random(seed=0), out)
     return out
+
+
+TRAIN_RECIPE = {
+    "kind": "train", "schedule": "bls", "threads": 1, "seed": 0,
+    "hyper": {"batch_size": 8, "learning_rate": 1e-3, "warmup_ratio": 0.1, "epochs": 1,
+              "temperature": 0.05, "max_seq_length": 32},
+    "datasets": {"scifact": {"task_type": "retrieval"}, "snli": {"task_type": "nli"}},
+}
+
+
+@pytest.fixture(scope="session")
+def train_recipe() -> dict:
+    """A two-dataset training recipe for the tiny encoder: six steps, seconds on CPU (shared:
+    derive variants with {**train_recipe, ...})."""
+    return TRAIN_RECIPE
+
+
+@pytest.fixture(scope="session")
+def train_files(data_root, tmp_path_factory) -> dict:
+    """The recipe's prepared training files: 24 examples of SciFact and of SNLI."""
+    from boom.data.prepare import prepare
+
+    d = tmp_path_factory.mktemp("train_data")
+    for name in ("scifact", "snli"):
+        prepare(data_root, name, 24, 1, d / f"{name}.jsonl")
+    return {name: d / f"{name}.jsonl" for name in ("scifact", "snli")}

@@ -15,22 +15,6 @@ import torch
 from safetensors.torch import load_file
 
 from boom import forkserver, train
-from boom.data.prepare import prepare
-
-RECIPE = {
-    "kind": "train", "schedule": "bls", "threads": 1, "seed": 0,
-    "hyper": {"batch_size": 8, "learning_rate": 1e-3, "warmup_ratio": 0.1, "epochs": 1,
-              "temperature": 0.05, "max_seq_length": 32},
-    "datasets": {"scifact": {"task_type": "retrieval"}, "snli": {"task_type": "nli"}},
-}
-
-
-@pytest.fixture(scope="module")
-def train_files(data_root, tmp_path_factory):
-    d = tmp_path_factory.mktemp("data")
-    return {name: prepare(data_root, name, 24, 1, d / f"{name}.jsonl") and d / f"{name}.jsonl"
-            for name in ("scifact", "snli")}
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -43,9 +27,9 @@ def server(tmp_path_factory):
     assert process.returncode is not None
 
 
-def _train_args(tiny_base, train_files, out):
+def _train_args(recipe, tiny_base, train_files, out):
     data = [f"{name}={path}" for name, path in train_files.items()]
-    return [sys.executable, "-m", "boom", "train", "--recipe", json.dumps(RECIPE), "--base", str(tiny_base),
+    return [sys.executable, "-m", "boom", "train", "--recipe", json.dumps(recipe), "--base", str(tiny_base),
             "--data", *data, "--out", str(out)]
 
 
@@ -60,12 +44,12 @@ def _child_of(log, module, seen=()):
 
 
 def test_a_stage_run_by_the_server_gives_the_same_weights_as_in_its_own_process(
-        server, tiny_base, train_files, tmp_path):
-    run = subprocess.run(_train_args(tiny_base, train_files, tmp_path / "served" / "model"),
+        server, train_recipe, tiny_base, train_files, tmp_path):
+    run = subprocess.run(_train_args(train_recipe, tiny_base, train_files, tmp_path / "served" / "model"),
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "ran in fork server child" in run.stderr and "trained served" in run.stderr
-    train.train(RECIPE, tiny_base, train_files, tmp_path / "own" / "model")
+    train.train(train_recipe, tiny_base, train_files, tmp_path / "own" / "model")
     served = load_file(str(tmp_path / "served" / "model" / "model.safetensors"))
     own = load_file(str(tmp_path / "own" / "model" / "model.safetensors"))
     assert served.keys() == own.keys() and all(torch.equal(served[k], own[k]) for k in own)
@@ -81,13 +65,14 @@ def test_exit_status_and_messages_come_back_to_the_client(server):
     assert unknown.returncode == 2 and "unknown stage 'trian'" in unknown.stderr
 
 
-def test_killing_the_client_kills_its_job_and_leaves_no_model(server, tiny_base, train_files, tmp_path):
+def test_killing_the_client_kills_its_job_and_leaves_no_model(server, train_recipe, tiny_base, train_files,
+                                                              tmp_path):
     _, log = server
     seen = {int(p) for p in re.findall(r"child (\d+) runs", log.read_text())}
     out = tmp_path / "killed" / "model"
-    client = subprocess.Popen(_train_args(tiny_base, train_files, out), stdout=subprocess.DEVNULL,
+    client = subprocess.Popen(_train_args(train_recipe, tiny_base, train_files, out), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    child = _child_of(log, "boom.train", seen)  # the child is still importing sentence-transformers
+    child = _child_of(log, "boom.stage train", seen)  # the child is still importing sentence-transformers
     client.send_signal(signal.SIGKILL)
     client.wait()
     for _ in range(100):
@@ -106,7 +91,7 @@ def test_a_job_with_another_import_time_environment_runs_in_its_own_process(serv
                           "--dataset", "snli", "--ratio", "0.5", "--seed", "0", "--out", str(out)],
                          capture_output=True, text=True, env=env, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert "in its own process: its import-time environment differs from the server's (HF_HOME)" in run.stderr
+    assert "running boom.stage data.sampling in its own process: its import-time environment differs from the server's (HF_HOME)" in run.stderr
     assert len(out.read_text().splitlines()) == 12
     # the thread counts Snakemake sets per job are applied in the child, not a reason to refuse
     threads = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}

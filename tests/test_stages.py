@@ -8,31 +8,15 @@ from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
 
 from boom import evaluate, models, train
-from boom.data.prepare import prepare
-
-RECIPE = {
-    "kind": "train", "schedule": "bls", "threads": 1, "seed": 0,
-    "hyper": {"batch_size": 8, "learning_rate": 1e-3, "warmup_ratio": 0.1, "epochs": 1,
-              "temperature": 0.05, "max_seq_length": 32},
-    "datasets": {"scifact": {"task_type": "retrieval"}, "snli": {"task_type": "nli"}},
-}
-
-
-@pytest.fixture(scope="module")
-def train_files(data_root, tmp_path_factory):
-    d = tmp_path_factory.mktemp("data")
-    return {name: prepare(data_root, name, 24, 1, d / f"{name}.jsonl") and d / f"{name}.jsonl"
-            for name in ("scifact", "snli")}
-
 
 def _weights(model_dir):
     return load_file(str(model_dir / "model.safetensors"))
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_base, train_files, tmp_path_factory):
+def trained(tiny_base, train_files, train_recipe, tmp_path_factory):
     out = tmp_path_factory.mktemp("trained") / "model"
-    cost = train.train(RECIPE, tiny_base, train_files, out)
+    cost = train.train(train_recipe, tiny_base, train_files, out)
     return out, cost
 
 
@@ -47,18 +31,19 @@ def test_training_moves_the_weights_and_records_its_cost(tiny_base, trained):
     assert [type(m).__name__ for m in model] == ["Transformer", "Pooling", "Normalize"]
 
 
-def test_same_recipe_and_threads_give_bitwise_identical_weights(tiny_base, train_files, trained, tmp_path):
+def test_same_recipe_and_threads_give_bitwise_identical_weights(tiny_base, train_files, trained, train_recipe,
+                                                               tmp_path):
     again = tmp_path / "model"
-    train.train(RECIPE, tiny_base, train_files, again)
+    train.train(train_recipe, tiny_base, train_files, again)
     first, second = _weights(trained[0]), _weights(again)
     assert all(torch.equal(first[k], second[k]) for k in first)
 
 
-def test_recipe_and_data_must_agree(tiny_base, train_files, tmp_path):
+def test_recipe_and_data_must_agree(tiny_base, train_files, train_recipe, tmp_path):
     with pytest.raises(ValueError, match="--data gives"):
-        train.train(RECIPE, tiny_base, {"snli": train_files["snli"]}, tmp_path / "m")
+        train.train(train_recipe, tiny_base, {"snli": train_files["snli"]}, tmp_path / "m")
     with pytest.raises(ValueError, match="unknown schedule 'zigzag'"):
-        train.train({**RECIPE, "schedule": "zigzag"}, tiny_base, train_files, tmp_path / "m")
+        train.train({**train_recipe, "schedule": "zigzag"}, tiny_base, train_files, tmp_path / "m")
     assert not (tmp_path / "m").exists()
 
 

@@ -3,8 +3,10 @@ run for real from a clean results folder."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +19,17 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytestmark = pytest.mark.workflow
 
 
-def snakemake(*args, timeout=1800):
+def _env(network_log=None):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.run([*SNAKEMAKE, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
+    if network_log is not None:  # every Python process of the run refuses and records network attempts
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "tests/netguard"), env.get("PYTHONPATH")]))
+        env["BOOM_NETGUARD_LOG"] = str(network_log)
+    return env
+
+
+def snakemake(*args, timeout=1800, network_log=None):
+    return subprocess.run([*SNAKEMAKE, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env=_env(network_log))
 
 
 def test_lint_is_clean():
@@ -47,9 +57,52 @@ def test_a_misspelt_key_stops_the_parse_with_its_path(tmp_path):
 def smoke_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke")
     overrides = ["--config", f"results_dir={out}/results", f"figures_dir={out}/figures"]
-    run = snakemake("--cores", "2", "paper", "--configfile", "config/smoke.yaml", *overrides)
+    run = snakemake("--cores", "2", "paper", "--configfile", "config/smoke.yaml", *overrides,
+                    network_log=out / "network.log")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    assert "ran in fork server child" in run.stdout + run.stderr  # the jobs' logs are echoed (tee)
     return out, overrides
+
+
+def test_the_offline_run_makes_no_network_attempt(smoke_run):
+    out, _ = smoke_run
+    log = out / "network.log"
+    assert not log.exists(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def smoke_killed_then_rerun(smoke_run, tmp_path_factory):
+    """The smoke `paper` from scratch again, killed with SIGKILL (Snakemake, its jobs, the fork
+    server: the whole process group) once merging and evaluation are under way, then rerun."""
+    out = tmp_path_factory.mktemp("smoke_killed")
+    overrides = ["--config", f"results_dir={out}/results", f"figures_dir={out}/figures"]
+    args = [*SNAKEMAKE, "--cores", "2", "paper", "--configfile", "config/smoke.yaml", *overrides]
+    with open(out / "killed.log", "w") as log:
+        first = subprocess.Popen(args, cwd=REPO, env=_env(), stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        deadline = time.monotonic() + 1500
+        while first.poll() is None and time.monotonic() < deadline:
+            if list((out / "results/models").glob("merge-*/model")) and len(list(
+                    (out / "results/eval").glob("*/*.provenance.json"))) >= 20:
+                break
+            time.sleep(0.5)
+        assert first.poll() is None, "the run ended before it could be killed mid-way"
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    # --nolock: the killed run's lock is stale; a user runs `snakemake --unlock` (which would also
+    # unlock any other run of this checkout, hence not here)
+    rerun = snakemake("--cores", "2", "paper", "--configfile", "config/smoke.yaml", *overrides, "--nolock")
+    assert rerun.returncode == 0, rerun.stdout[-4000:] + rerun.stderr[-4000:]
+    return out, rerun.stdout + rerun.stderr
+
+
+def test_a_run_killed_mid_way_then_rerun_gives_the_same_numbers(smoke_run, smoke_killed_then_rerun):
+    first, _ = smoke_run
+    second, log = smoke_killed_then_rerun
+    assert "incomplete" in log.lower()  # Snakemake found the killed jobs' outputs and redid them
+    assert not list((second / "results").rglob("*.partial")) and not list((second / "results").rglob("*.tmp"))
+    # from scratch twice (once through a crash), bitwise the same numbers
+    assert (first / "results/summary.csv").read_bytes() == (second / "results/summary.csv").read_bytes()
 
 
 SMOKE = load_config(REPO / "config/smoke.yaml")

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from boom.config import REPO_ROOT
+from boom.errors import BoomError
 
 
-class DataError(RuntimeError):
+class DataError(BoomError, RuntimeError):
     """A data file is missing, corrupt or malformed; the message names the file and the fix."""
 
 

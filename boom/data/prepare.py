@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from boom.data.examples import build_examples, capped
-from boom.data.manifest import provenance_of, resolve_root
+from boom.data.manifest import DataError, provenance_of, resolve_root
 from boom.data.sources import SOURCES
 from boom.provenance import record, write_json
 
@@ -35,8 +35,18 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    """The rows of a JSON-lines file this package wrote; a damaged one is named, with the fix."""
+    rows = []
     with path.open() as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}, line {number}, is not valid JSON ({exc.msg}): the file is damaged; "
+                                "delete it and rerun snakemake, which rebuilds it") from None
+    return rows
 
 
 def prepare(root: Path, dataset: str, max_examples: int, hard_negatives: int, out: Path) -> dict:
