@@ -24,6 +24,7 @@ include: "rules/train.smk"
 include: "rules/merge.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
+include: "rules/verify.smk"
 
 
 rule paper:

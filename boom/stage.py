@@ -9,7 +9,7 @@ import sys
 
 from boom.errors import BoomError
 
-STAGES = ("models", "train", "merge", "interaction", "evaluate", "report", "claims",
+STAGES = ("models", "train", "merge", "interaction", "evaluate", "report", "claims", "verify",
           "data.prepare", "data.sampling", "data.card", "data.fetch")
 
 

@@ -1,13 +1,18 @@
 # Evaluation: one job per model for the in- and out-of-domain suites that every experiment
 # reports, and one for the new domain that only incremental learning needs. The model is loaded
-# (and torch, sentence-transformers and mteb imported: ~10 s on 2 cores) once per job, each
-# distinct text is encoded once, and every task gets one mteb TaskResult JSON.
+# once per job, each distinct text is encoded once, and every task gets one mteb TaskResult JSON.
 # mteb's result cache is a folder of this scale's results, keyed by the model's unique name and
 # a hash of its weights: a rerun recomputes only the tasks whose results it lacks.
+# The reviewer's check (rules/verify.smk) evaluates again into results/verify/, with a cache of
+# its own that starts empty (an output: Snakemake removes it before the job runs).
 
-EVAL_JOBS = {"evaluate": ["in_domain", "out_of_domain"], "evaluate_new_domain": ["new_domain"]}
+EVAL_JOBS = {  # job: (suites, results folder, mteb result cache)
+    "evaluate": (["in_domain", "out_of_domain"], "eval", f"{RESULTS}/mteb_cache"),
+    "evaluate_new_domain": (["new_domain"], "eval", f"{RESULTS}/mteb_cache"),
+    "verify_evaluate": (["in_domain", "out_of_domain"], "verify", f"{RESULTS}/verify/{{model}}/mteb_cache"),
+}
 
-for _job, _suites in EVAL_JOBS.items():
+for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
     _tasks = [task for suite in _suites for task in SUITES.get(suite, [])]
     if not _tasks:
         continue
@@ -18,13 +23,14 @@ for _job, _suites in EVAL_JOBS.items():
             model=f"{RESULTS}/models/{{model}}/model",
             data=mirror_pins(_tasks),
         output:
-            [f"{RESULTS}/eval/{{model}}/{task}.json" for task in _tasks],
-            [f"{RESULTS}/eval/{{model}}/{task}.provenance.json" for task in _tasks],
+            [f"{RESULTS}/{_folder}/{{model}}/{task}.json" for task in _tasks],
+            [f"{RESULTS}/{_folder}/{{model}}/{task}.provenance.json" for task in _tasks],
+            [directory(_cache)] if "{model}" in _cache else [],
         params:
             tasks=json.dumps({task: TASKS[task] for task in _tasks}),
             root=data_root,
             out_dir=output_dir,
-            cache_dir=f"{RESULTS}/mteb_cache",
+            cache_dir=_cache,
             batch_size=config["evaluation"]["batch_size"],
             max_seq_length=config["evaluation"]["max_seq_length"],
             instruction="--query-instruction" if config["model"].get("query_instruction") else "",

@@ -3,6 +3,7 @@ run for real from a clean results folder."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 from boom.config import load as load_config
+from boom.verify import sample as verify_sample
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -224,3 +226,26 @@ def test_a_bag_variant_samples_each_dataset_before_training(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "scifact.n64.k1.r0.5.s0.jsonl" in run.stdout and "snli.n64.k1.r0.5.s0.jsonl" in run.stdout
     assert "sample_train_data" in run.stdout and "rule merge" not in run.stdout  # only what the target needs
+
+
+def test_verify_rebuilds_a_missing_model_and_names_a_score_that_differs(smoke_killed_then_rerun):
+    out, _ = smoke_killed_then_rerun
+    overrides = ["--config", f"results_dir={out}/results", f"figures_dir={out}/figures"]
+    models = verify_sample(out / "results/summary.csv", out / "results/costs.csv")
+    assert [m.split("-")[0] for m in models] == ["base", "train", "merge"]
+    # a checkout without the trained model's weights (a fresh clone): rebuilt from its recipe
+    shutil.rmtree(out / "results/models" / models[1])
+    # a committed score the base model does not give
+    committed = out / "results/eval" / models[0] / "SciFact.json"
+    result = json.loads(committed.read_text())
+    result["scores"]["test"][0]["main_score"] += 0.01
+    committed.write_text(json.dumps(result))
+
+    run = snakemake("--cores", "2", "verify", "--configfile", "config/smoke.yaml", *overrides)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    assert "rule train:" in run.stdout and "rule merge:" not in run.stdout
+    table = pd.read_csv(out / "figures/verify.csv")
+    assert set(table["model"]) == set(models)
+    differ = table[~table["same"]]
+    assert differ[["model", "task", "metric"]].values.tolist() == [[models[0], "SciFact", "main_score"]]
+    assert "1 scores differ" in (out / "figures/verify.md").read_text()

@@ -1,0 +1,32 @@
+# The reviewer's check: a sample of the committed results (the base model and the cheapest trained
+# and merged models of results/summary.csv) evaluated again, their models rebuilt from their
+# recipes where this checkout lacks them, and every score compared with the committed one.
+
+from pathlib import Path
+
+from boom.verify import sample as _verify_sample
+
+VERIFY_MODELS = _verify_sample(Path(RESULTS) / "summary.csv", Path(RESULTS) / "costs.csv")
+VERIFY_TASKS = SUITES.get("in_domain", []) + SUITES.get("out_of_domain", [])
+
+
+rule verify:
+    """Recompute a sample of the committed results and report any score that differs."""
+    input:
+        expand(f"{RESULTS}/verify/{{model}}/{{task}}.json", model=VERIFY_MODELS, task=VERIFY_TASKS),
+    output:
+        md=f"{FIGURES}/verify.md",
+        csv=f"{FIGURES}/verify.csv",
+        provenance=f"{FIGURES}/verify.provenance.json",
+    params:
+        models=" ".join(VERIFY_MODELS),
+        committed=f"{RESULTS}/eval",
+        recomputed=f"{RESULTS}/verify",
+        prefix=output_prefix,
+    log:
+        f"{LOGS}/report/verify.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom verify --models {params.models} --committed {params.committed} "
+        "--recomputed {params.recomputed} --out-prefix {params.prefix} 2>&1 | tee {log}"
