@@ -21,7 +21,7 @@ rule verify:
     params:
         models=" ".join(VERIFY_MODELS),
         committed=f"{RESULTS}/eval",
-        recomputed=f"{RESULTS}/verify",
+        recomputed=lambda wildcards, input: os.path.dirname(os.path.dirname(input[0])) if input else RESULTS,
         prefix=output_prefix,
     log:
         f"{LOGS}/report/verify.log",
