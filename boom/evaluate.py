@@ -4,7 +4,7 @@
         --tasks '{"SciFact": {...spec...}, ...}' --root ../shared/data --out-dir results/eval/<id> \
         [--cache-dir results/mteb_cache] [--query-instruction]
 
-For each task, `<out-dir>/<task>.json` is mteb's TaskResult JSON, unchanged, and
+For each task, `<out-dir>/<task>.json` is mteb's own TaskResult file (`to_disk`), and
 `<out-dir>/<task>.provenance.json` says what made it. A task spec is an `evaluation.tasks`
 entry (a task built from the data mirror) or `{"benchmark": <mteb benchmark>, ...}` (that
 benchmark's task of this name, paper scale).
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,6 +100,16 @@ def evaluate_task(encoder, task, batch_size: int, cache=None):
     return task_result, cached is not None
 
 
+def write_task_result(task_result, path: Path) -> None:
+    """mteb's own file of a TaskResult (`to_disk`: scores rounded to 6 decimals), written beside
+    `path` and renamed into place. The same file as mteb's result cache holds, so that a task
+    served from the cache after a crash gives the very numbers a fresh run gives."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    task_result.to_disk(tmp)
+    os.replace(tmp, path)
+
+
 def evaluate(model_dir: Path, model_id: str, task_name: str, spec: dict, root: Path,
              batch_size: int, max_seq_length: int, cache_dir: Path | None = None,
              query_instruction: bool = False):
@@ -132,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         task_result, from_cache = evaluate_task(encoder, build(name, spec, root), args.batch_size, cache)
         wall = time.perf_counter() - start
-        write_json(args.out_dir / f"{name}.json", task_result.to_dict())
+        write_task_result(task_result, args.out_dir / f"{name}.json")
         write_json(args.out_dir / f"{name}.provenance.json", record(
             model_id=args.model_id, mteb_name=encoder.mteb_model_meta.name,
             mteb_revision=encoder.mteb_model_meta.revision, task=name, spec=spec,

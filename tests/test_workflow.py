@@ -252,7 +252,7 @@ def test_verify_rebuilds_a_missing_model_and_names_a_score_that_differs(smoke_ki
 
     run = snakemake("--cores", "2", "verify", "--configfile", "config/smoke.yaml", *overrides)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    assert "rule train:" in run.stdout and "rule merge:" not in run.stdout
+    assert "rule train:" in run.stderr + run.stdout and "rule merge:" not in run.stderr + run.stdout
     table = pd.read_csv(out / "figures/verify.csv")
     assert set(table["model"]) == set(models)
     differ = table[~table["same"]]
