@@ -52,30 +52,13 @@ for _experiment in config["experiments"]:
             experiment_outputs([_experiment]),
 
 
-# Local runs start every job's stage in a fork server with torch, sentence-transformers and mteb
-# imported once (boom/forkserver.py): ~10 s of CPU saved per job. BOOM_FORK_SERVER=0 turns it off;
-# cluster executors never use it.
-_fork_server = []
-
-
 onstart:
-    from boom.config import claim_owner
-
-    for folder in (RESULTS, FIGURES):
-        claim_owner(folder, config["scale"])
-    if workflow.local_exec:
-        from boom import forkserver
-
-        _fork_server.append(forkserver.start(f"{LOGS}/forkserver.log"))
+    start_run()
 
 
 onsuccess:
-    from boom import forkserver
-
-    forkserver.stop(_fork_server.pop() if _fork_server else None)
+    stop_fork_server()
 
 
 onerror:
-    from boom import forkserver
-
-    forkserver.stop(_fork_server.pop() if _fork_server else None)
+    stop_fork_server()

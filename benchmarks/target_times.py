@@ -23,7 +23,7 @@ from boom import config as boom_config
 from boom.recipes import _register_inputs, model_id, needs_clusters, resolve
 
 
-def read_benchmark(path: Path, logs: Path) -> tuple[float, float] | None:
+def read_benchmark(path: Path, bench: Path, logs: Path) -> tuple[float, float] | None:
     """(wall s, cpu s) of one Snakemake benchmark file, or None if the job has none. A job run in
     the fork server does its work outside the process tree Snakemake measures: its CPU seconds
     are in the job's log (logs/<scale>/<the benchmark file's path>.log), as the client wrote them."""
@@ -32,16 +32,11 @@ def read_benchmark(path: Path, logs: Path) -> tuple[float, float] | None:
     with path.open() as fh:
         row = list(csv.DictReader(fh, delimiter="\t"))[-1]
     wall, cpu = float(row["s"]), float(row["cpu_time"])
-    log = logs / path.relative_to(bench_root(path)).with_suffix(".log")
+    log = logs / path.relative_to(bench).with_suffix(".log")
     if log.is_file():
         served = re.search(r"ran in fork server child \d+: ([\d.]+) s CPU", log.read_text(errors="replace"))
         cpu += float(served.group(1)) if served else 0.0
     return wall, cpu
-
-
-def bench_root(path: Path) -> Path:
-    """results/benchmarks of a benchmark file's path."""
-    return next(p for p in path.parents if p.name == "benchmarks")
 
 
 def models_needed(recipe: dict) -> set[str]:
@@ -69,7 +64,7 @@ def main() -> None:
     print(f"{'rule':22s} {'jobs':>5s} {'wall s':>9s} {'cpu s':>9s}")
     for rule, pattern in (("train", "train/*.tsv"), ("merge", "merge/*.tsv"), ("evaluate", "eval/*/evaluate.tsv"),
                           ("evaluate_new_domain", "eval/*/evaluate_new_domain.tsv"), ("interaction", "interaction.tsv")):
-        times = [read_benchmark(p, logs) for p in sorted(bench.glob(pattern))]
+        times = [read_benchmark(p, bench, logs) for p in sorted(bench.glob(pattern))]
         print(f"{rule:22s} {len(times):5d} {sum(t[0] for t in times):9.0f} {sum(t[1] for t in times):9.0f}")
 
     print(f"\n{'target':16s} {'jobs':>5s} {'sum of job wall s':>18s} {'alone on 2 cores, min':>22s}")
@@ -83,7 +78,7 @@ def main() -> None:
             files.add(bench / f"eval/{row['model']}/evaluate.tsv")
             if "new_domain" in suites:
                 files.add(bench / f"eval/{row['model']}/evaluate_new_domain.tsv")
-        times = [t for t in (read_benchmark(f, logs) for f in files) if t]
+        times = [t for t in (read_benchmark(f, bench, logs) for f in files) if t]
         missing = len(files) - len(times)
         wall = sum(t[0] for t in times)
         print(f"{experiment:16s} {len(times):5d} {wall:18.0f} {wall / 2 / 60:22.1f}"
