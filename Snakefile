@@ -27,6 +27,17 @@ include: "rules/report.smk"
 include: "rules/verify.smk"
 
 
+# Light jobs (tables, figures, the claims check) run on the submitting machine under a cluster
+# executor instead of waiting in the queue for a node.
+localrules:
+    experiment_summary,
+    summary,
+    experiment_costs,
+    costs,
+    claims,
+    experiment_figures,
+
+
 rule paper:
     """Every experiment of the paper: tables and figures in figures_dir, the tidy summary.csv."""
     input:

@@ -106,16 +106,24 @@ def load(*layers: str | Path) -> dict:
 
 # Named entries a layer may remove by setting them to null (`wikiqa: null` under train.datasets):
 # layering merges mappings key by key, so this is the only way a layer can shrink one.
-REMOVABLE = (("train", "datasets"), ("train", "new_datasets"), ("evaluation", "tasks"), ("experiments",))
+REMOVABLE = (("train", "datasets"), ("train", "new_datasets"), ("evaluation", "tasks"), ("experiments",),
+             ("experiments", "*", "variants"))
 
 
 def drop_removed(config: dict) -> dict:
-    """Delete, in place, the entries of REMOVABLE mappings that a layer set to null."""
+    """Delete, in place, the entries of REMOVABLE mappings (`*`: any key) that a layer set to null."""
+    def sections(node, path):
+        if not isinstance(node, dict):
+            return
+        if not path:
+            yield node
+            return
+        children = node.values() if path[0] == "*" else [node.get(path[0])]
+        for child in children:
+            yield from sections(child, path[1:])
+
     for path in REMOVABLE:
-        section = config
-        for key in path:
-            section = section.get(key) if isinstance(section, dict) else None
-        if isinstance(section, dict):
+        for section in sections(config, path):
             for name in [n for n, value in section.items() if value is None]:
                 del section[name]
     return config
@@ -187,6 +195,12 @@ def validate(config: dict) -> None:
     )
     if errors:
         raise ConfigError(_schema_message(errors[0]))
+    from boom.data.sources import register_hub
+
+    try:
+        register_hub(config["train"])
+    except ValueError as exc:
+        raise ConfigError(f"config key {exc}") from None
     _check_references(config)
     _check_benchmarks(config["evaluation"])
 
@@ -234,7 +248,10 @@ def _check_references(config: dict) -> None:
         raise ConfigError(f"config key train.new_datasets: {sorted(set(train_sets) & set(new_sets))} are also in "
                           "train.datasets; a dataset is either in the mix or new")
     trainable = trainable_datasets(config)
+    benchmarked = config["evaluation"].get("benchmarks") or {}
     for task, spec in config["evaluation"]["tasks"].items():
+        if spec["role"] in benchmarked:  # replaced by that suite's mteb benchmark
+            continue
         where = f"evaluation.tasks.{task}"
         source = SOURCES.get(spec["dataset"])
         if source is None or source.eval_kind is None:

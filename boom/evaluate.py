@@ -38,7 +38,9 @@ def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int, query_ins
     """The model folder as an mteb encoder named `boom/<model_id>`."""
     from boom.encoding import EVAL_VERSION, CachedEncoder, fingerprint
 
-    model = models.load(Path(model_dir))
+    import torch
+
+    model = models.load(Path(model_dir), device="cuda" if torch.cuda.is_available() else "cpu")
     model.max_seq_length = max_seq_length
     model.model_card_data.model_name = f"boom/{model_id}"
     revision = fingerprint(Path(model_dir), max_seq_length=max_seq_length, query_instruction=query_instruction,

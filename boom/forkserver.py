@@ -80,6 +80,8 @@ def run(module: str, argv: list[str]) -> int | None:
     path = os.environ.get(ENV_VAR)
     if not path or path == "0":
         return None
+    if "TORCHELASTIC_RUN_ID" in os.environ:  # a torchrun worker: its launcher watches this very process
+        return None
     label = " ".join([module, *argv[:1]])
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

@@ -173,14 +173,15 @@ def write_figures(delta: pd.DataFrame, matrix: pd.DataFrame, tree, prefix: Path)
 def analyse(base: Path, data: dict[str, Path], budget: dict, hyper: dict, threads: int) -> dict:
     from boom import models
     from boom.data.prepare import read_jsonl
-    from boom.data.sources import SOURCES
 
     models.set_threads(threads)
     train, heldout = {}, {}
     for name, path in sorted(data.items()):
         train[name], heldout[name] = split_examples(read_jsonl(path), budget["train_examples"],
                                                     budget["heldout_examples"], budget["seed"])
-    in_batch = {name: SOURCES[name].in_batch_negatives for name in data}
+    # as each prepared file's card says (mirror and Hub datasets alike)
+    in_batch = {name: json.loads(Path(f"{path}.card.json").read_text())["in_batch_negatives"]
+                for name, path in data.items()}
     probe = Probe(base, hyper, budget["seed"])
     delta = interaction_matrix(probe, train, heldout, in_batch)
     matrix = (delta + delta.T) / 2

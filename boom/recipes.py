@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from boom.data.manifest import provenance_of, resolve_root
-from boom.data.sources import SOURCES
+from boom.data.sources import SOURCES, HubSource
 
 # boom.train.ENGINE_VERSION, repeated here so that resolving recipes imports no torch (a test
 # keeps the two equal).
@@ -77,8 +77,12 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
             "hard_negatives": train["hard_negatives"],
             "task_type": SOURCES[name].task_type,
             "loader_version": SOURCES[name].version,
-            "sources_sha256": sources_digest(provenance_of(root, list(SOURCES[name].files))),
         }
+        source = SOURCES[name]
+        if isinstance(source, HubSource):  # downloaded at run time: named by repository, split and commit
+            e["hub"] = f"{source.repo}@{source.revision}:{source.train_split}"
+        else:
+            e["sources_sha256"] = sources_digest(provenance_of(root, list(source.files)))
         if share < 1.0:
             e.update(ratio=share, bag_seed=seed + 1000 * bag, **({"complement": True} if complement else {}))
         return e
@@ -92,6 +96,9 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         **({"order": order} if order else {}),
         "hyper": {k: train[k] for k in HYPER_KEYS},
         **({"lora": train["lora"]} if train.get("lora") else {}),
+        # Only where set, so that the recipes (and ids) of single-device runs stay as they were.
+        **({"devices": train["devices"]} if train.get("devices", 1) > 1 else {}),
+        **({"gradient_checkpointing": True} if train.get("gradient_checkpointing") else {}),
         **({"query_instruction": True} if config["model"].get("query_instruction") else {}),
         "threads": train["threads"],
         "seed": seed,

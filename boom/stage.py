@@ -10,7 +10,7 @@ import sys
 from boom.errors import BoomError
 
 STAGES = ("models", "train", "merge", "interaction", "evaluate", "report", "claims", "verify",
-          "data.prepare", "data.sampling", "data.card", "data.fetch")
+          "data.prepare", "data.hub", "data.sampling", "data.card", "data.fetch")
 
 
 def main(argv: list[str]) -> None:

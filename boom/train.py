@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import socket
 import tempfile
 import time
 from pathlib import Path
 
 from boom import batching, losses, models, schedules
-from boom.data.sources import SOURCES
 from boom.data.prepare import read_jsonl
 from boom.provenance import record, write_json
 
@@ -74,7 +74,27 @@ def _mixed(train_sets: dict):
     return concatenate_datasets([d.select_columns(keep) for d in train_sets.values()])
 
 
-def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
+def world_size(recipe: dict) -> int:
+    """The processes a recipe trains on (torchrun's WORLD_SIZE), checked against its `devices`:
+    the number of devices changes the weights (batches and gathered negatives are split across
+    them), so a recipe is only ever trained on the device count it names."""
+    devices = recipe.get("devices", 1)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world != devices:
+        raise ValueError(f"the recipe trains on {devices} device(s) but this run has {world} process(es): launch it "
+                         f"with `torchrun --nproc-per-node {devices} -m boom train ...`")
+    return world
+
+
+def own_negative_sets(recipe: dict) -> set[str]:
+    """Datasets trained without in-batch negatives: classification and clustering data, whose
+    negatives are other labels of the same task (boom.data.sources.DatasetSource)."""
+    return {n for n, e in recipe["datasets"].items() if e["task_type"] in ("classification", "clustering")}
+
+
+def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | None:
+    """Train and save the model; its cost record, or None on a process other than rank 0 of a
+    multi-device run (rank 0 saves)."""
     import torch
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.base.sampler import BatchSamplers
@@ -86,7 +106,13 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
     if recipe["schedule"] == "mixed" and recipe.get("query_instruction"):
         raise ValueError("schedule mixed cannot give each dataset its own query instruction; use a batch-level schedule")
     hyper = recipe["hyper"]
+    world = world_size(recipe)
+    if hyper["batch_size"] % world:
+        raise ValueError(f"global batch {hyper['batch_size']} does not split over {world} devices")
     device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and torch.cuda.device_count() < world:
+        raise ValueError(f"the recipe trains on {world} devices but this job sees {torch.cuda.device_count()} GPU(s): "
+                         f"give the train rule gpu={world} (profiles/slurm) or lower train.devices")
     models.set_threads(recipe["threads"])
     model = models.load(base)
     model.max_seq_length = hyper["max_seq_length"]
@@ -95,23 +121,24 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
     examples = sum(len(d) for d in train_sets.values())
     if recipe.get("lora"):
         _add_lora(model, recipe["lora"])
-    own_negatives = {n for n in train_sets if not SOURCES[n].in_batch_negatives}
+    own_negatives = own_negative_sets(recipe)
+    gather = world > 1  # in-batch negatives from every device's batch (the paper's cross-device negatives)
 
     if recipe["schedule"] == "mixed":  # instance-level mixing: every batch mixes datasets
         train_dataset = _mixed(train_sets)
-        loss = losses.loss_for(model, True, hyper["temperature"])
+        loss = losses.loss_for(model, True, hyper["temperature"], gather)
         sampler_args = {"batch_sampler": BatchSamplers.NO_DUPLICATES}
     else:
         train_dataset = train_sets
-        loss = {n: losses.loss_for(model, n not in own_negatives, hyper["temperature"]) for n in train_sets}
+        loss = {n: losses.loss_for(model, n not in own_negatives, hyper["temperature"], gather) for n in train_sets}
         sampler_args = {"batch_sampler": batching.per_dataset_batch_sampler(own_negatives),
-                        "multi_dataset_batch_sampler": batching.staged(plan, list(train_sets))}
+                        "multi_dataset_batch_sampler": batching.staged(plan, list(train_sets), world)}
 
     with tempfile.TemporaryDirectory(prefix="boom-train-") as tmp:
         args = SentenceTransformerTrainingArguments(
             output_dir=tmp,
             num_train_epochs=hyper["epochs"],
-            per_device_train_batch_size=hyper["batch_size"],
+            per_device_train_batch_size=hyper["batch_size"] // world,  # the config's batch is global
             learning_rate=hyper["learning_rate"],
             warmup_steps=float(hyper["warmup_ratio"]),  # transformers 5: a float < 1 is a ratio
             lr_scheduler_type="linear",
@@ -122,6 +149,10 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
             logging_steps=10,
             use_cpu=device == "cpu",
             dataloader_num_workers=0,
+            # multi-device runs (torchrun): NCCL between GPUs, gloo between CPU processes
+            **({"ddp_backend": "nccl" if device == "cuda" else "gloo"} if world > 1 else {}),
+            bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
+            gradient_checkpointing=bool(recipe.get("gradient_checkpointing")),
             # The paper's instructions, on queries only (the anchor column of each dataset).
             prompts=({n: {"anchor": models.QUERY_PROMPT.format(instruction=r[0]["instruction"])}
                       for n, r in rows.items()} if recipe.get("query_instruction") else None),
@@ -131,6 +162,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
         start = time.perf_counter()
         result = trainer.train()
         wall = time.perf_counter() - start
+        if not trainer.is_world_process_zero():
+            return None
 
     cost = {
         "examples": examples,
@@ -143,6 +176,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict:
         "examples_per_second": round(examples * hyper["epochs"] / wall, 2),
         "train_loss": result.training_loss,
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+        "devices": world,
         "threads": recipe["threads"],
         "host": socket.gethostname(),
     }
@@ -164,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
     recipe = json.loads(args.recipe)
     data = dict(item.split("=", 1) for item in args.data)
     cost = train(recipe, args.base, {k: Path(v) for k, v in data.items()}, args.out)
+    if cost is None:  # not rank 0 of a multi-device run
+        return
     meta_dir = args.out.parent
     write_json(meta_dir / "cost.json", cost)
     write_json(meta_dir / "provenance.json", record(recipe=recipe, model_id=meta_dir.name))

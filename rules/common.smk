@@ -8,7 +8,7 @@ import sys
 from boom import forkserver
 from boom.config import ConfigError, check_config_files, check_owner, claim_owner, drop_removed, validate
 from boom.data.manifest import resolve_root
-from boom.data.sources import SOURCES, evaluation_tasks, task_info
+from boom.data.sources import MIRROR, SOURCES, evaluation_tasks, task_info
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 
 try:
@@ -33,6 +33,11 @@ envvars:
 # Jobs run `python -m boom <stage>` with the interpreter that runs snakemake (the project's venv),
 # even when the venv is not activated.
 os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
+# Training sets: the data mirror's, prepared from its files, and the config's Hub splits
+# (train.hub, paper scale), downloaded by their prepare job. A name matching nothing: "(?!)".
+HUB = config["train"].get("hub") or {"datasets": {}}
+HUB_NAMES = "|".join(HUB["datasets"]) or "(?!)"
+MIRROR_NAMES = "|".join(sorted(MIRROR, key=len, reverse=True))
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 LOGS = f"logs/{config['scale']}"
@@ -139,6 +144,13 @@ def train_data(wildcards):
 
 def train_data_args(wildcards, input):
     return " ".join(f"{name}={input[name]}" for name in recipe(wildcards.model)["datasets"])
+
+
+def train_launcher(wildcards):
+    """`python`, or torchrun with one process per device for a multi-device recipe (DDP inside
+    one job, on one node: a train job may take a whole node)."""
+    devices = recipe(wildcards.model).get("devices", 1)
+    return "python" if devices == 1 else f"torchrun --standalone --nproc-per-node {devices}"
 
 
 def merge_inputs(wildcards):

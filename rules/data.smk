@@ -2,6 +2,8 @@
 
 
 rule prepare_train_data:
+    wildcard_constraints:
+        dataset=MIRROR_NAMES,
     input:
         dataset_raw_files,
     output:
@@ -17,6 +19,28 @@ rule prepare_train_data:
     shell:
         "python -m boom data.prepare --root {params.root:q} --dataset {wildcards.dataset} "
         "--max-examples {wildcards.cap} --hard-negatives {wildcards.k} --out {output.data} 2>&1 | tee {log}"
+
+
+rule prepare_hub_train_data:
+    """One split of the config's Hub dataset (train.hub; paper scale), downloaded at run time."""
+    wildcard_constraints:
+        dataset=HUB_NAMES,
+    output:
+        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
+        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl.card.json",
+    params:
+        repo=HUB.get("repo"),
+        revision=HUB.get("revision"),
+        split=lambda wildcards: HUB["datasets"][wildcards.dataset]["split"],
+        task_type=lambda wildcards: HUB["datasets"][wildcards.dataset]["task_type"],
+    log:
+        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom data.hub --repo {params.repo:q} --revision {params.revision} --split {params.split:q} "
+        "--task-type {params.task_type} --max-examples {wildcards.cap} --hard-negatives {wildcards.k} "
+        "--out {output.data} 2>&1 | tee {log}"
 
 
 rule sample_train_data:

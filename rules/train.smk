@@ -31,6 +31,7 @@ rule train:
     params:
         recipe=recipe_json,
         data=train_data_args,
+        launch=train_launcher,
     threads: config["train"]["threads"]
     log:
         f"{LOGS}/train/{{model}}.log",
@@ -39,5 +40,5 @@ rule train:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
+        "{params.launch} -m boom train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
         "--out {output.model} 2>&1 | tee {log}"

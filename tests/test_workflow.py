@@ -40,7 +40,9 @@ def test_lint_is_clean():
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-@pytest.mark.parametrize("layer", [[], ["--configfile", "config/smoke.yaml"], ["--configfile", "config/paper.yaml"]])
+@pytest.mark.parametrize("layer", [[], ["--configfile", "config/smoke.yaml"], ["--configfile", "config/paper.yaml"],
+                                   ["--configfile", "config/paper.yaml", "config/paper_4b_lora.yaml"],
+                                   ["--configfile", "config/smoke.yaml", "config/smoke_decoder.yaml"]])
 def test_paper_dry_runs_on_every_scale(layer, tmp_path):
     # a fresh results folder: the dry run must plan every job, whatever this checkout holds
     run = snakemake("-n", "paper", *layer, "--config", f"results_dir={tmp_path}/r", f"figures_dir={tmp_path}/f")
@@ -258,3 +260,18 @@ def test_verify_rebuilds_a_missing_model_and_names_a_score_that_differs(smoke_ki
     differ = table[~table["same"]]
     assert differ[["model", "task", "metric"]].values.tolist() == [[models[0], "SciFact", "main_score"]]
     assert "1 scores differ" in (out / "figures/verify.md").read_text()
+
+
+def test_the_paper_scale_code_path_runs_offline_on_a_tiny_decoder(tmp_path):
+    """config/smoke_decoder.yaml: a tiny random Qwen3 decoder, last-token pooling, instructions on
+    queries, every model trained by two CPU processes under torchrun (DDP over gloo, negatives
+    gathered across them), then merged and evaluated: the slice experiment to its table."""
+    run = snakemake("--cores", "2", "slice", "--configfile", "config/smoke.yaml", "config/smoke_decoder.yaml",
+                    "--config", f"results_dir={tmp_path}/results", f"figures_dir={tmp_path}/figures")
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    costs = [json.loads(p.read_text()) for p in (tmp_path / "results/models").glob("train-*/cost.json")]
+    assert len(costs) == 3 and all(c["devices"] == 2 for c in costs)  # torchrun's WORLD_SIZE
+    base = json.loads(next((tmp_path / "results/models").glob("base-*/provenance.json")).read_text())
+    assert base["recipe"]["architecture"] == "qwen3" and base["recipe"]["pooling"] == "lasttoken"
+    table = pd.read_csv(tmp_path / "figures/slice.csv")
+    assert set(table["variant"]) == {"base", "bls", "scifact", "snli", "merged"}

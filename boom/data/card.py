@@ -18,7 +18,7 @@ import pandas as pd
 
 from boom.data.forms import Labelled, LoadReport, Pairs, Retrieval
 from boom.data.manifest import provenance_of, resolve_root
-from boom.data.sources import SOURCES
+from boom.data.sources import MIRROR, SOURCES
 
 COLUMNS = ["dataset", "split", "use", "task_type", "role", "form", "examples", "skipped", "licence",
            "files", "source_sha256"]
@@ -42,6 +42,8 @@ def dataset_digest(root: Path, name: str) -> str:
 def card(root: Path) -> pd.DataFrame:
     rows = []
     for name, source in SOURCES.items():
+        if name not in MIRROR:  # a config's Hub dataset: described by its own card on the Hub
+            continue
         report = LoadReport()
         form = source.read(root, report)
         for split, n in split_sizes(form).items():

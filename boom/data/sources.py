@@ -135,6 +135,46 @@ SOURCES: dict[str, DatasetSource] = {
 }
 
 
+@dataclass(frozen=True)
+class HubSource(DatasetSource):
+    """A training set downloaded from a Hugging Face Hub dataset at run time (paper scale): one
+    split of `repo` at the pinned `revision` (boom.data.hub). No files in the data mirror."""
+
+    repo: str = ""
+    revision: str = ""
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return ()
+
+    def read(self, root: Path, report: LoadReport | None = None) -> Form:
+        raise TypeError(f"{self.name} is a Hub dataset: it is prepared by boom.data.hub, not read from the mirror")
+
+
+# The data mirror's own datasets (SOURCES also holds a config's Hub datasets once registered).
+MIRROR = frozenset(SOURCES)
+
+
+def register_hub(train: dict) -> None:
+    """Add the config's `train.hub` datasets (name -> {split, task_type}) to SOURCES, so that
+    recipes, schedules and checks treat them as any other training set. A name the mirror
+    already uses is refused: one name, one dataset."""
+    hub = train.get("hub")
+    if not hub:
+        return
+    for name, spec in hub["datasets"].items():
+        if name in MIRROR:
+            raise ValueError(f"train.hub.datasets.{name}: the data mirror has a dataset of this name; give the Hub "
+                             "split a name of its own (e.g. bge_" + name + ")")
+        SOURCES[name] = HubSource(name, f"{hub['repo']}:{spec['split']}", spec["task_type"],
+                                  "see the Hub dataset card", "mixed", _ID, spec["split"], None, None, "",
+                                  version=HUB_LOADER_VERSION, repo=hub["repo"], revision=hub["revision"])
+
+
+# Bump when boom.data.hub's normalisation of Hub rows changes.
+HUB_LOADER_VERSION = 1
+
+
 def task_info(tasks: dict[str, dict]) -> dict[str, dict]:
     """Task name -> {role, task_type, main_score}, from evaluation_tasks' specs."""
     out = {}
