@@ -44,10 +44,13 @@ def test_lint_is_clean():
                                    ["--configfile", "config/paper.yaml", "config/paper_4b_lora.yaml"],
                                    ["--configfile", "config/smoke.yaml", "config/smoke_decoder.yaml"]])
 def test_paper_dry_runs_on_every_scale(layer, tmp_path):
-    # a fresh results folder: the dry run must plan every job, whatever this checkout holds
-    run = snakemake("-n", "paper", *layer, "--config", f"results_dir={tmp_path}/r", f"figures_dir={tmp_path}/f")
+    # a fresh results folder: the dry run must plan every job, whatever this checkout holds; and
+    # parsing never reaches the network (the paper scale downloads only when its jobs run)
+    run = snakemake("-n", "paper", *layer, "--config", f"results_dir={tmp_path}/r", f"figures_dir={tmp_path}/f",
+                    network_log=tmp_path / "network.log")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "train" in run.stdout and "evaluate" in run.stdout
+    assert not (tmp_path / "network.log").exists(), (tmp_path / "network.log").read_text()
 
 
 def test_a_misspelt_key_stops_the_parse_with_its_path(tmp_path):
@@ -275,3 +278,34 @@ def test_the_paper_scale_code_path_runs_offline_on_a_tiny_decoder(tmp_path):
     assert base["recipe"]["architecture"] == "qwen3" and base["recipe"]["pooling"] == "lasttoken"
     table = pd.read_csv(tmp_path / "figures/slice.csv")
     assert set(table["variant"]) == {"base", "bls", "scifact", "snli", "merged"}
+
+
+@pytest.fixture(scope="module")
+def local_slurm():
+    """This machine as a one-node SLURM cluster (cluster/local_slurm.sh: Debian's slurm-wlm and
+    munge, installed and started by the script), stopped after the module's tests."""
+    if os.geteuid() != 0:
+        pytest.skip("a one-node SLURM cluster needs root (cluster/local_slurm.sh installs and starts daemons)")
+    script = ["bash", str(REPO / "cluster/local_slurm.sh")]
+    started = subprocess.run([*script, "start"], capture_output=True, text=True, timeout=900)
+    assert started.returncode == 0, started.stdout + started.stderr
+    yield
+    subprocess.run([*script, "stop"], capture_output=True, timeout=300)
+
+
+@pytest.mark.slurm
+def test_smoke_paper_through_slurm_gives_the_local_numbers(smoke_run, local_slurm, tmp_path):
+    """The smoke `paper` through `--executor slurm` (snakemake-executor-plugin-slurm, real sbatch
+    jobs on the local cluster) to completion: every score and cost equal to the local run's."""
+    out, _ = smoke_run
+    run = snakemake("paper", "--configfile", "config/smoke.yaml", "--profile", "profiles/slurm-local",
+                    "--config", f"results_dir={tmp_path}/results", f"figures_dir={tmp_path}/figures", timeout=3600)
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log[-6000:]
+    assert "has been submitted with SLURM jobid" in log and "ran in fork server child" not in log
+    keys = ["experiment", "variant", "model", "seed", "suite", "task", "metric"]
+    local, cluster = (pd.read_csv(p / "summary.csv").sort_values(keys, ignore_index=True)
+                      for p in (out / "results", tmp_path / "results"))
+    pd.testing.assert_frame_equal(cluster, local)
+    columns = ["experiment", "variant", "seed", "model", "models_trained", "train_examples"]  # not seconds
+    assert pd.read_csv(tmp_path / "results/costs.csv")[columns].equals(pd.read_csv(out / "results/costs.csv")[columns])
