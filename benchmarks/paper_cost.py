@@ -209,10 +209,10 @@ def main() -> None:
 
 # The committed default-scale run on 2 CPU cores (paper_figures/RUN.md, benchmarks/target_times.py):
 # job wall seconds per kind, and the share of an evaluation job spent encoding (the part a GPU
-# takes over), measured by timing CachedEncoder._encode_sorted over the 21 in- and out-of-domain
-# tasks of the base model, one thread: 0.846, 0.845, 0.850 in three runs.
+# takes over): `python benchmarks/encode_share.py <base model>` on the 21 in- and out-of-domain
+# tasks, one thread, idle machine: 0.840, 0.824, 0.819 (median 0.824).
 CPU_RUN = {"evaluate": 4057, "train": 2050, "interaction": 359, "merge": 254}
-ENCODE_SHARE = 0.85
+ENCODE_SHARE = 0.82
 JOB_OVERHEAD_S = 1.0  # a job's start in the fork server (its log's "ran in fork server child")
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from boom import batching, losses, models, schedules
 from boom.data.prepare import read_jsonl
+from boom.data.sources import in_batch_negatives
 from boom.provenance import record, write_json
 
 log = logging.getLogger("boom.train")
@@ -87,9 +88,8 @@ def world_size(recipe: dict) -> int:
 
 
 def own_negative_sets(recipe: dict) -> set[str]:
-    """Datasets trained without in-batch negatives: classification and clustering data, whose
-    negatives are other labels of the same task (boom.data.sources.DatasetSource)."""
-    return {n for n, e in recipe["datasets"].items() if e["task_type"] in ("classification", "clustering")}
+    """Datasets trained without in-batch negatives, by the task types the recipe records."""
+    return {n for n, e in recipe["datasets"].items() if not in_batch_negatives(e["task_type"])}
 
 
 def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | None:

@@ -37,7 +37,7 @@ os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.
 # (train.hub, paper scale), downloaded by their prepare job. A name matching nothing: "(?!)".
 HUB = config["train"].get("hub") or {"datasets": {}}
 HUB_NAMES = "|".join(HUB["datasets"]) or "(?!)"
-MIRROR_NAMES = "|".join(sorted(MIRROR, key=len, reverse=True))
+MIRROR_NAMES = "|".join(sorted(MIRROR))
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 LOGS = f"logs/{config['scale']}"

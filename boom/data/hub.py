@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from boom.data.manifest import DataError
+from boom.data.sources import in_batch_negatives
 from boom.provenance import record, write_json
 
 BGE_FULL_DATA_REPO = "cfli/bge-full-data"
@@ -43,7 +44,7 @@ class HubDataset:
 
 def excluded(split: str) -> bool:
     """Whether a bge-full-data split is one the paper leaves out."""
-    name = split.rsplit("/", 1)[-1].lower().replace("-", "").replace("_", "")
+    name = split.lower().replace("-", "").replace("_", "")
     return any(name.startswith(x) for x in PAPER_EXCLUDED)
 
 
@@ -92,7 +93,7 @@ def prepare(dataset: HubDataset, task_type: str, max_examples: int, k: int, out:
     write_jsonl(out, examples)
     card = record(dataset=dataset.split, task_type=task_type, repo=dataset.repo, revision=dataset.revision,
                   split=dataset.split, available=available, examples=len(examples), max_examples=max_examples,
-                  hard_negatives=k, cap_seed=0, in_batch_negatives=task_type not in ("classification", "clustering"),
+                  hard_negatives=k, cap_seed=0, in_batch_negatives=in_batch_negatives(task_type),
                   wall_seconds=round(time.perf_counter() - start, 3))
     write_json(out.with_name(out.name + ".card.json"), card)
     return card

@@ -37,6 +37,12 @@ ROLES = ("in_domain", "out_of_domain", "new_domain")
 STS_SCALES = {"sick": (1.0, 5.0)}
 
 
+def in_batch_negatives(task_type: str) -> bool:
+    """The paper: no in-batch negatives for classification and clustering data (their negatives
+    are other labels of the same task, and many examples of one batch share a label)."""
+    return task_type not in ("classification", "clustering")
+
+
 def sts_scale(name: str) -> tuple[float, float]:
     return STS_SCALES.get(name, (0.0, 5.0))
 
@@ -67,9 +73,7 @@ class DatasetSource:
 
     @property
     def in_batch_negatives(self) -> bool:
-        """The paper: no in-batch negatives for classification and clustering data (their
-        negatives are other labels of the same task)."""
-        return self.task_type not in ("classification", "clustering")
+        return in_batch_negatives(self.task_type)
 
     def read(self, root: Path, report: LoadReport | None = None) -> Form:
         return READERS[self.name][0](root, report if report is not None else LoadReport())
@@ -153,6 +157,8 @@ class HubSource(DatasetSource):
 
 # The data mirror's own datasets (SOURCES also holds a config's Hub datasets once registered).
 MIRROR = frozenset(SOURCES)
+# Bump when boom.data.hub's normalisation of Hub rows changes.
+HUB_LOADER_VERSION = 1
 
 
 def register_hub(train: dict) -> None:
@@ -170,9 +176,6 @@ def register_hub(train: dict) -> None:
                                   "see the Hub dataset card", "mixed", _ID, spec["split"], None, None, "",
                                   version=HUB_LOADER_VERSION, repo=hub["repo"], revision=hub["revision"])
 
-
-# Bump when boom.data.hub's normalisation of Hub rows changes.
-HUB_LOADER_VERSION = 1
 
 
 def task_info(tasks: dict[str, dict]) -> dict[str, dict]:
