@@ -1,36 +1,56 @@
-"""The paper's claims as data, checked on the suite's own numbers.
+"""The paper's claims as data, decided on the suite's own numbers by a paired bootstrap over
+evaluation items and seeds.
 
-    python -m boom.claims --claims config/claims.yaml --summary results/summary.csv \
-        --costs results/costs.csv --out paper_figures/claims
+    python -m boom claims --claims config/claims.yaml --summary results/summary.csv \
+        --costs results/costs.csv --eval-dir results/eval --out paper_figures/claims [--resamples 1000]
 
 Each claim in the YAML file names an experiment, a suite and a comparison between variants:
 
   better  `a` scores higher than each of `than` (effect: a - b)
-  close   `a` is within `tolerance` points of each of `than` (effect: |a - b|)
-  worst   `a` scores lower than every other variant of the experiment (effect: other - a, the
-          smallest of them)
-  cheaper `a` trains on at most `fraction` of the examples of `than` (from the costs table)
+  close   `a` is within `tolerance` points of each of `than` (effect: a - b; an equivalence test)
+  worst   `a` scores lower than every other variant of the experiment (effect: other - a)
+  cheaper `a` trains on at most `fraction` of the examples of `than` (from the costs table;
+          deterministic)
 
 The effect is the mean over seeds and tasks of the per-(seed, task) score difference, ×100, as the
-paper prints scores. Its 95% interval is a bootstrap that resamples seeds and tasks (two-level, so
-that both sources of variation count) `resamples` times with a fixed seed. A claim holds when the
-point estimate is on the claimed side; the table also says whether the interval is.
+paper prints scores (from the summary). Its 95% interval is a paired bootstrap over evaluation
+items and seeds: per task, one (B, n) matrix of item indices drawn with replacement from a
+generator seeded by a fixed seed and the task's name, the same for every model and seed (the
+comparison is paired: both models are scored on the same resampled items); per replicate the
+seeds are drawn with replacement too. Tasks are not resampled (Mean(Task) is over the fixed task
+list). Replicate r's effect: the mean over its drawn seeds s of the mean over tasks t of
+stat(a, s, t)[r] - stat(b, s, t)[r], ×100, where stat is the task's own main score on the
+resampled items (mean nDCG@10 or MAP over queries, Spearman, max AP, accuracy, v-measure; see
+boom/items.py), read from `<eval-dir>/<model>/<task>.items.json`.
+
+A directional claim (better, worst) holds when its whole interval is on the claimed side of 0,
+fails when it is wholly on the other side, and is inconclusive otherwise; `close` holds when the
+interval lies inside [-tolerance, +tolerance], fails when it lies wholly outside that band. Over
+several comparisons (`than` a list, `worst`): holds if every one holds, fails if any fails. The
+report gives each claim's paired standard error (the std of the replicates) and the smallest
+effect the run could detect, MDE = 2.8 × SE (80% power at α = 0.05, two-sided).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from boom import items as items_mod
 from boom.errors import BoomError
 from boom.provenance import record, write_json
 
 KINDS = ("better", "close", "worst", "cheaper")
 SUITES = ("in_domain", "out_of_domain", "new_domain")
+VERDICTS = ("holds", "fails", "inconclusive")
+SEED = 0  # of every resample: the same claims file on the same results gives the same intervals
+MDE_FACTOR = 2.8  # z(0.975) + z(0.80): the effect detected 80% of the time at α = 0.05, two-sided
+SCORE_TOLERANCE = 1e-5  # an items file's score against the summary's (both mteb's main score)
 
 
 class ClaimError(BoomError, ValueError):
@@ -42,6 +62,8 @@ def load_claims(path: Path) -> list[dict]:
     if not isinstance(claims, list):
         raise ClaimError(f"{path}: expected a list of claims")
     for i, c in enumerate(claims):
+        if not isinstance(c, dict):
+            raise ClaimError(f"{path}: claim {i} is not a mapping of id, claim, experiment, kind, a, ...")
         where = f"{path}: claim {c.get('id', i)}"
         missing = {"id", "claim", "experiment", "kind", "a"} - set(c)
         if missing:
@@ -50,34 +72,168 @@ def load_claims(path: Path) -> list[dict]:
             raise ClaimError(f"{where}: kind '{c['kind']}' is not one of {KINDS}")
         if c["kind"] != "cheaper" and c.get("suite") not in SUITES:
             raise ClaimError(f"{where}: suite must be one of {SUITES}")
+        needs = {"better": ["than"], "close": ["than", "tolerance"], "cheaper": ["than", "fraction"]}
+        for key in needs.get(c["kind"], []):
+            if key not in c:
+                raise ClaimError(f"{where}: a '{c['kind']}' claim needs '{key}'")
+        if c["kind"] == "close" and not (isinstance(c["tolerance"], (int, float)) and c["tolerance"] > 0):
+            raise ClaimError(f"{where}: tolerance must be a positive number of points, not {c['tolerance']!r}")
     return claims
 
 
-def _differences(df: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
-    """Per (seed, task): score(a) - score(b), ×100."""
-    wide = df.pivot_table(index=["seed", "task"], columns="variant", values="value")
-    for v in (a, b):
-        if v not in wide.columns:
-            raise ClaimError(f"variant '{v}' has no results here (variants: {', '.join(map(str, wide.columns))})")
-    return ((wide[a] - wide[b]) * 100).rename("diff").reset_index()
+def _task_seed(task: str, split: str, subset: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{task}\0{split}\0{subset}".encode()).digest()[:8], "little")
 
 
-def bootstrap(diffs: pd.DataFrame, resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """Mean difference and its 95% interval, resampling seeds and tasks with replacement."""
-    table = diffs.pivot(index="seed", columns="task", values="diff").to_numpy()
-    rng = np.random.default_rng(seed)
-    n_seeds, n_tasks = table.shape
-    means = np.empty(resamples)
-    for r in range(resamples):
-        rows = rng.integers(0, n_seeds, n_seeds)
-        cols = rng.integers(0, n_tasks, n_tasks)
-        means[r] = table[np.ix_(rows, cols)].mean()
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(table.mean()), float(low), float(high)
+def resample_weights(task: str, split: str, subset: str, n: int, resamples: int, seed: int = SEED) -> np.ndarray:
+    """(B, n): how often each item is in each of B resamples with replacement, from the task's
+    own index matrix idx_t (B, n) (seeded by `seed` and the task: the same for every model)."""
+    idx = np.random.default_rng([seed, _task_seed(task, split, subset)]).integers(0, n, size=(resamples, n))
+    flat = (idx + n * np.arange(resamples)[:, None]).ravel()
+    return np.bincount(flat, minlength=resamples * n).reshape(resamples, n).astype(np.float64)
 
 
-def check(claim: dict, summary: pd.DataFrame, costs: pd.DataFrame | None, resamples: int = 2000) -> dict:
-    """One claim's verdict: holds, effect, interval, and what was compared."""
+class Bootstrap:
+    """The replicates of every (model, task) a claims check needs, each computed once: the
+    task's statistic on B resamples of its items (boom/items.py), from `<eval_dir>/<model>/<task>.items.json`."""
+
+    def __init__(self, eval_dir: Path, resamples: int = 1000, seed: int = SEED):
+        if resamples < 10:
+            raise ClaimError(f"--resamples {resamples}: a bootstrap needs at least 10 resamples (1000 is the default)")
+        self.eval_dir, self.resamples, self.seed = Path(eval_dir), resamples, seed
+        self._replicates: dict[tuple[str, str], np.ndarray] = {}
+        self._records: dict[tuple[str, str], dict] = {}
+        self._digests: dict[str, tuple[str, str]] = {}
+
+    def path(self, model: str, task: str) -> Path:
+        return self.eval_dir / model / f"{task}.items.json"
+
+    def items(self, model: str, task: str) -> items_mod.Items:
+        path = self.path(model, task)
+        if not path.is_file():
+            raise ClaimError(f"model {model}, task {task}: no per-item results ({path} is missing); evaluate "
+                             "it again with the items (snakemake reruns its evaluation job)")
+        try:
+            rec = items_mod.read(path)
+        except items_mod.ItemsError as error:
+            raise ClaimError(f"model {model}, task {task}: {error}") from None
+        if "unavailable" in rec:
+            raise ClaimError(f"model {model}, task {task}: its evaluation wrote no per-item results "
+                             f"({rec['unavailable']}); leave the task out of the claim's suite")
+        seen = self._digests.setdefault(task, (rec["digest"], model))
+        if seen[0] != rec["digest"]:
+            raise ClaimError(f"task {task}: models {seen[1]} and {model} were scored on different items (another "
+                             "subset or data revision); rerun snakemake so that both are evaluated on the same data")
+        self._records[model, task] = rec
+        return items_mod.Items(rec)
+
+    def score(self, model: str, task: str) -> float:
+        """mteb's main score the items file was made with."""
+        if (model, task) not in self._records:
+            self.replicates(model, task)
+        return self._records[model, task]["score"]
+
+    def _weights(self, task: str, parts: list[dict]) -> list[np.ndarray]:
+        return [resample_weights(task, p["split"], p["subset"], p["n"], self.resamples, self.seed) for p in parts]
+
+    def precompute(self, pairs) -> None:
+        """Replicates of many (model, task) pairs, task by task: each task's weight matrices
+        are drawn once and serve every model of it (and are dropped before the next task's)."""
+        by_task: dict[str, list[str]] = {}
+        for model, task in pairs:
+            if (model, task) not in self._replicates:
+                by_task.setdefault(task, []).append(model)
+        for task, models in by_task.items():
+            loaded = {m: self.items(m, task) for m in dict.fromkeys(models)}
+            first = next(iter(loaded.values()))
+            weights = self._weights(task, first.record["parts"])
+            memos = [{} for _ in weights]
+            for model, it in loaded.items():
+                self._replicates[model, task] = it.replicates(weights, memos)
+
+    def replicates(self, model: str, task: str) -> np.ndarray:
+        if (model, task) not in self._replicates:
+            self.precompute([(model, task)])
+        return self._replicates[model, task]
+
+    def seed_draws(self, n_seeds: int) -> np.ndarray:
+        """(B, n_seeds): the seeds (indices) each replicate draws with replacement; the same for
+        every comparison of as many seeds."""
+        return np.random.default_rng([self.seed, n_seeds]).integers(0, n_seeds, size=(self.resamples, n_seeds))
+
+
+def _side(variant: str, df: pd.DataFrame) -> pd.DataFrame:
+    rows = df[df["variant"] == variant]
+    if rows.empty:
+        there = ", ".join(map(str, dict.fromkeys(df["variant"])))
+        raise ClaimError(f"variant '{variant}' has no results here (variants: {there})")
+    dup = rows.duplicated(["seed", "task"])
+    if dup.any():
+        seed, task = rows[dup].iloc[0][["seed", "task"]]
+        raise ClaimError(f"variant '{variant}' has two results for seed {seed}, task {task} in the summary; "
+                         "rebuild results/summary.csv")
+    return rows.set_index(["seed", "task"])[["model", "value"]]
+
+
+def compare(df: pd.DataFrame, a: str, b: str, boot: Bootstrap) -> dict:
+    """a - b over the suite's tasks: the effect (×100, from the summary), its paired bootstrap
+    replicates' 95% interval, SE and MDE, and whether both sides are trained (not kind base)."""
+    tasks = list(dict.fromkeys(df["task"]))
+    sa, sb = _side(a, df), _side(b, df)
+    seeds_a, seeds_b = sorted(set(sa.index.get_level_values(0))), sorted(set(sb.index.get_level_values(0)))
+    if seeds_a != seeds_b:
+        raise ClaimError(f"variants '{a}' and '{b}' have results for other seeds ({seeds_a} and {seeds_b}); a paired "
+                         "comparison needs the same seeds of both")
+    for v, side in ((a, sa), (b, sb)):
+        missing = [(s, t) for s in seeds_a for t in tasks if (s, t) not in side.index]
+        if missing:
+            raise ClaimError(f"variant '{v}' lacks seed {missing[0][0]}, task {missing[0][1]} in the summary; "
+                             "rebuild results/summary.csv")
+    diffs = np.zeros((len(seeds_a), boot.resamples))
+    effect = 0.0
+    for i, seed in enumerate(seeds_a):
+        for task in tasks:
+            (ma, va), (mb, vb) = sa.loc[(seed, task)], sb.loc[(seed, task)]
+            for model, value in ((ma, va), (mb, vb)):
+                score = boot.score(model, task)
+                if abs(score - value) > SCORE_TOLERANCE:
+                    raise ClaimError(f"model {model}, task {task}: the items file's score {score:.6f} is not the "
+                                     f"summary's {value:.6f} (they come from different evaluations); rerun "
+                                     "snakemake to rebuild both")
+            diffs[i] += boot.replicates(ma, task) - boot.replicates(mb, task)
+            effect += va - vb
+    diffs /= len(tasks)
+    draws = boot.seed_draws(len(seeds_a))
+    reps = diffs[draws, np.arange(boot.resamples)[:, None]].mean(axis=1) * 100
+    low, high = np.percentile(reps, [2.5, 97.5])
+    se = float(reps.std(ddof=1))
+    models = set(sa["model"]) | set(sb["model"])
+    return {"a": a, "b": b, "effect": effect / (len(seeds_a) * len(tasks)) * 100, "low": float(low),
+            "high": float(high), "se": se, "mde": MDE_FACTOR * se, "seeds": len(seeds_a), "tasks": len(tasks),
+            "trained": not any(str(m).startswith("base-") for m in models)}
+
+
+def directional(c: dict) -> str:
+    """The claimed side is above 0."""
+    return "holds" if c["low"] > 0 else "fails" if c["high"] < 0 else "inconclusive"
+
+
+def equivalent(c: dict, tolerance: float) -> str:
+    """Equivalence within ±tolerance points."""
+    if -tolerance <= c["low"] and c["high"] <= tolerance:
+        return "holds"
+    return "fails" if c["low"] > tolerance or c["high"] < -tolerance else "inconclusive"
+
+
+def combine(verdicts: list[str]) -> str:
+    if "fails" in verdicts:
+        return "fails"
+    return "holds" if all(v == "holds" for v in verdicts) else "inconclusive"
+
+
+def check(claim: dict, summary: pd.DataFrame, costs: pd.DataFrame | None, boot: Bootstrap | None) -> dict:
+    """One claim's verdict (holds, fails, inconclusive), its effect, interval, SE and MDE, what
+    was compared, and every comparison it made (`comparisons`)."""
     exp = summary[summary["experiment"] == claim["experiment"]]
     if exp.empty:
         raise ClaimError(f"claim {claim['id']}: experiment '{claim['experiment']}' has no results")
@@ -86,49 +242,99 @@ def check(claim: dict, summary: pd.DataFrame, costs: pd.DataFrame | None, resamp
     a = claim["a"]
     if claim["kind"] == "cheaper":
         if costs is None:
-            raise ClaimError(f"claim {claim['id']}: a cost claim needs the costs table")
+            raise ClaimError(f"claim {claim['id']}: a cost claim needs the costs table (--costs)")
         c = costs[costs["experiment"] == claim["experiment"]].groupby("variant")["train_examples"].mean()
+        for v in (a, claim["than"]):
+            if v not in c.index:
+                raise ClaimError(f"claim {claim['id']}: variant '{v}' has no training costs "
+                                 f"(variants: {', '.join(map(str, c.index))})")
         ratio = float(c[a] / c[claim["than"]])
-        return {**row, "compared": f"{a} / {claim['than']} training examples", "effect": ratio,
-                "low": ratio, "high": ratio, "holds": ratio <= claim["fraction"], "interval_agrees": ratio <= claim["fraction"]}
+        return {**row, "compared": f"{a} / {claim['than']} training examples", "effect": ratio, "low": ratio,
+                "high": ratio, "se": None, "mde": None, "tasks": None,
+                "verdict": "holds" if ratio <= claim["fraction"] else "fails", "comparisons": []}
+    if boot is None:
+        raise ClaimError(f"claim {claim['id']}: a score claim needs the per-item results (--eval-dir)")
     df = exp[exp["suite"] == claim["suite"]]
+    if df.empty:
+        raise ClaimError(f"claim {claim['id']}: experiment '{claim['experiment']}' has no results in suite "
+                         f"{claim['suite']} (suites: {', '.join(dict.fromkeys(exp['suite']))})")
     if claim["kind"] == "worst":
         others = [v for v in dict.fromkeys(df["variant"]) if v != a and v not in claim.get("except", [])]
-        results = [(b, *bootstrap(_differences(df, b, a), resamples)) for b in others]
-        b, effect, low, high = min(results, key=lambda r: r[1])
-        return {**row, "compared": f"{b} - {a} (the closest of {len(others)})", "effect": effect, "low": low,
-                "high": high, "holds": all(r[1] > 0 for r in results), "interval_agrees": all(r[2] > 0 for r in results)}
-    than = claim["than"] if isinstance(claim["than"], list) else [claim["than"]]
-    results = [(b, *bootstrap(_differences(df, a, b), resamples)) for b in than]
-    if claim["kind"] == "better":
-        b, effect, low, high = min(results, key=lambda r: r[1])  # the weakest comparison decides
-        return {**row, "compared": f"{a} - {b}" + (f" (the smallest of {len(than)})" if len(than) > 1 else ""),
-                "effect": effect, "low": low, "high": high,
-                "holds": all(r[1] > 0 for r in results), "interval_agrees": all(r[2] > 0 for r in results)}
-    tol = claim["tolerance"]
-    b, effect, low, high = max(results, key=lambda r: abs(r[1]))
-    return {**row, "compared": f"{a} - {b}" + (f" (the largest of {len(than)})" if len(than) > 1 else "")
-            + f", tolerance ±{tol}", "effect": effect, "low": low, "high": high,
-            "holds": all(abs(r[1]) <= tol for r in results),
-            "interval_agrees": all(-tol <= r[2] and r[3] <= tol for r in results)}
+        if a not in set(df["variant"]):
+            _side(a, df)  # names the variants there are
+        comps = [{**compare(df, b, a, boot), "label": f"{b} - {a}"} for b in others]
+        for c in comps:
+            c["verdict"] = directional(c)
+        note = f" (the closest of {len(others)})"
+    else:
+        than = claim["than"] if isinstance(claim["than"], list) else [claim["than"]]
+        comps = [{**compare(df, a, b, boot), "label": f"{a} - {b}"} for b in than]
+        if claim["kind"] == "better":
+            for c in comps:
+                c["verdict"] = directional(c)
+            note = f" (the smallest of {len(than)})" if len(than) > 1 else ""
+        else:
+            for c in comps:
+                c["verdict"] = equivalent(c, claim["tolerance"])
+            note = (f" (the farthest of {len(than)})" if len(than) > 1 else "") + f", tolerance ±{claim['tolerance']}"
+    if not comps:
+        raise ClaimError(f"claim {claim['id']}: no other variant to compare '{a}' with")
+    verdict = combine([c["verdict"] for c in comps])
+    # the comparison shown: one that decides the verdict, the least favourable to the claim
+    deciding = [c for c in comps if c["verdict"] == verdict]
+    if claim["kind"] == "close":
+        shown = max(deciding, key=lambda c: max(abs(c["low"]), abs(c["high"])))
+    else:
+        shown = min(deciding, key=lambda c: c["low"])
+    return {**row, "compared": shown["label"] + note, "effect": shown["effect"], "low": shown["low"],
+            "high": shown["high"], "se": shown["se"], "mde": shown["mde"], "tasks": shown["tasks"],
+            "verdict": verdict, "comparisons": comps}
 
 
-def write_report(verdicts: list[dict], prefix: Path) -> None:
-    table = pd.DataFrame(verdicts)
+def needed(claim: dict, summary: pd.DataFrame) -> list[tuple[str, str]]:
+    """The (model, task) pairs a claim's comparisons read items of."""
+    if claim["kind"] == "cheaper":
+        return []
+    df = summary[(summary["experiment"] == claim["experiment"]) & (summary["suite"] == claim.get("suite"))]
+    return list(dict.fromkeys(zip(df["model"], df["task"])))
+
+
+def largest_trained_se(verdicts: list[dict]) -> tuple[float, str, str] | None:
+    """The largest paired SE of a Mean(Task) difference between two trained variants (no
+    comparison with a model of kind base), over every comparison of the claims."""
+    found = [(c["se"], v["id"], c["label"]) for v in verdicts for c in v["comparisons"] if c["trained"]]
+    return max(found) if found else None
+
+
+def _fmt(value, spec: str = "+.2f") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def write_report(verdicts: list[dict], prefix: Path, resamples: int) -> None:
+    table = pd.DataFrame([{k: v for k, v in row.items() if k != "comparisons"} for row in verdicts])
     prefix.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(f"{prefix}.csv", index=False, float_format="%.4f")
     lines = ["# The paper's claims, checked on this run's numbers", "",
-             "Effect: mean score difference ×100 over seeds and tasks (for `cheaper`: the ratio of "
-             "training examples); 95% interval: bootstrap over seeds and tasks. *Interval agrees*: the "
-             "whole interval is on the claimed side.", "",
-             "| claim | experiment | suite | compared | effect | 95% interval | holds | interval agrees | seeds |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "Effect: mean score difference ×100 over seeds and tasks (for `cheaper`: the ratio of training "
+             f"examples, deterministic). 95% interval and paired SE: a paired bootstrap ({resamples} resamples) over "
+             "each task's evaluation items (the same resampled items for both models) and over seeds; tasks are "
+             "not resampled. MDE: the smallest effect this run could detect, 2.8 × SE (80% power, α = 0.05). "
+             "*holds*: the whole interval is on the claimed side (`close`: inside ±tolerance); *fails*: wholly "
+             "on the other side (outside the band); *inconclusive* otherwise.", "",
+             "| claim | experiment | suite | compared | effect | 95% interval | paired SE | MDE | verdict | seeds |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for v in verdicts:
+        interval = f"[{v['low']:+.2f}, {v['high']:+.2f}]" if v["se"] is not None else "–"
+        verdict = v["verdict"] if v["verdict"] == "holds" else f"**{v['verdict']}**"
         lines.append(f"| {v['claim']} | {v['experiment']} | {v['suite']} | {v['compared']} | {v['effect']:+.2f} | "
-                     f"[{v['low']:+.2f}, {v['high']:+.2f}] | {'yes' if v['holds'] else '**no**'} | "
-                     f"{'yes' if v['interval_agrees'] else 'no'} | {v['seeds']} |")
-    held = sum(v["holds"] for v in verdicts)
-    lines += ["", f"{held} of {len(verdicts)} claims hold on these numbers."]
+                     f"{interval} | {_fmt(v['se'], '.2f')} | {_fmt(v['mde'], '.2f')} | {verdict} | {v['seeds']} |")
+    counts = {k: sum(v["verdict"] == k for v in verdicts) for k in VERDICTS}
+    lines += ["", f"{counts['holds']} of {len(verdicts)} claims hold on these numbers ({counts['fails']} fail, "
+              f"{counts['inconclusive']} inconclusive)."]
+    largest = largest_trained_se(verdicts)
+    lines.append("Paired SE of a Mean(Task) difference between two trained variants: " +
+                 (f"at most {largest[0]:.2f} points (claim {largest[1]}, {largest[2]})." if largest
+                  else "no claim compares two trained variants."))
     Path(f"{prefix}.md").write_text("\n".join(lines) + "\n")
 
 
@@ -137,17 +343,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--claims", required=True, type=Path)
     parser.add_argument("--summary", required=True, type=Path)
     parser.add_argument("--costs", type=Path)
-    parser.add_argument("--resamples", type=int, default=2000)
+    parser.add_argument("--eval-dir", required=True, type=Path,
+                        help="folder of the evaluation results: <model>/<task>.items.json per model and task")
+    parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--out", required=True, type=Path, help="output prefix (.md, .csv)")
     args = parser.parse_args(argv)
     claims = load_claims(args.claims)
     summary = pd.read_csv(args.summary)
     costs = pd.read_csv(args.costs) if args.costs else None
     present = set(summary["experiment"])
-    verdicts = [check(c, summary, costs, args.resamples) for c in claims if c["experiment"] in present]
-    write_report(verdicts, args.out)
-    write_json(Path(f"{args.out}.provenance.json"), record(claims=claims, summary=str(args.summary)))
-    print(f"{sum(v['holds'] for v in verdicts)} of {len(verdicts)} claims hold; wrote {args.out}.md")
+    claims = [c for c in claims if c["experiment"] in present]
+    boot = Bootstrap(args.eval_dir, args.resamples)
+    boot.precompute(pair for c in claims for pair in needed(c, summary))
+    verdicts = [check(c, summary, costs, boot) for c in claims]
+    write_report(verdicts, args.out, args.resamples)
+    write_json(Path(f"{args.out}.provenance.json"), record(claims=claims, summary=str(args.summary),
+                                                           eval_dir=str(args.eval_dir), resamples=args.resamples,
+                                                           seed=SEED))
+    held = sum(v["verdict"] == "holds" for v in verdicts)
+    print(f"{held} of {len(verdicts)} claims hold; wrote {args.out}.md")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
     python -m boom.evaluate --model results/models/<id>/model --model-id <id> \
         --tasks '{"SciFact": {...spec...}, ...}' --root ../shared/data --out-dir results/eval/<id> \
-        [--cache-dir results/mteb_cache] [--query-instruction]
+        [--cache-dir results/mteb_cache] [--query-instruction] [--items]
 
 For each task, `<out-dir>/<task>.json` is mteb's own TaskResult file (`to_disk`), and
-`<out-dir>/<task>.provenance.json` says what made it. A task spec is an `evaluation.tasks`
-entry (a task built from the data mirror) or `{"benchmark": <mteb benchmark>, ...}` (that
-benchmark's task of this name, paper scale).
+`<out-dir>/<task>.provenance.json` says what made it. With `--items`, `<out-dir>/<task>.items.json`
+is the task's per-item record (boom/items.py: per query, pair or text what the main score is
+made of, from the predictions mteb saves), which the claims' paired bootstrap resamples; the
+result cache keeps it too. A task spec is an `evaluation.tasks` entry (a task built from the
+data mirror) or `{"benchmark": <mteb benchmark>, ...}` (that benchmark's task of this name,
+paper scale).
 
 The model runs through `boom.encoding.CachedEncoder` (each distinct text encoded once per model,
 length-sorted batches: same scores as plain `mteb.evaluate`, faster) under its own mteb name
@@ -23,11 +26,12 @@ import argparse
 import json
 import logging
 import os
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from boom import failpoints, models
+from boom import failpoints, items, models
 from boom.data.manifest import resolve_root
 from boom.provenance import record, write_json
 
@@ -84,22 +88,75 @@ def _scoring_single_threaded():
         torch.set_num_threads(threads)
 
 
-def evaluate_task(encoder, task, batch_size: int, cache=None):
-    """One task's mteb TaskResult and whether it came from the cache."""
+def _cached_items(cache, model_meta, task) -> dict | None:
+    """The items record the project cache keeps beside a cached TaskResult, if it is this
+    model's (name, revision) on this task's data."""
+    path = items.cache_path(cache.cache_path, model_meta, task.metadata.name)
+    if not path.is_file():
+        return None
+    try:
+        record = items.read(path)
+    except items.ItemsError:
+        return None
+    same = (record.get("model"), record.get("revision"), record.get("dataset_revision")) == \
+        (model_meta.name, model_meta.revision, task.metadata.revision)
+    return record if same else None
+
+
+def evaluate_task(encoder, task, batch_size: int, cache=None, items_path: Path | None = None):
+    """One task's mteb TaskResult and whether it came from the cache. With `items_path`, also
+    the task's per-item record there (boom.items): mteb saves its predictions into a temporary
+    folder, turned into the record with the task's gold data. The project cache keeps the record
+    too (boom_items/, keyed like mteb's results), so that a TaskResult served from the cache
+    comes with its items; a cached result without them is computed again."""
     import mteb
 
-    strategy, cached = "only-missing", None
+    meta = encoder.mteb_model_meta
+    strategy, cached, record = "only-missing", None, None
     if cache is not None:
-        cached = cache.load_task_result(task.metadata.name, encoder.mteb_model_meta)
+        cached = cache.load_task_result(task.metadata.name, meta)
         if cached is not None and cached.dataset_revision != task.metadata.revision:
             # mteb reuses a complete cached result whatever its dataset revision: the task's
             # subset or data changed since, so compute it again
             strategy, cached = "always", None
-    with _scoring_single_threaded():
-        result = mteb.evaluate(encoder, task, cache=cache, overwrite_strategy=strategy,
-                               encode_kwargs={"batch_size": batch_size}, show_progress_bar=True)
-    (task_result,) = result.task_results
+        if cached is not None and items_path is not None:
+            record = _cached_items(cache, meta, task)
+            if record is None:  # mteb cached the result, the job died before the items were kept
+                strategy, cached = "always", None
+    predict = items_path is not None and cached is None
+    with tempfile.TemporaryDirectory(prefix="boom-predictions-") as folder:
+        prepared = items.prepare(task) if predict else None
+        try:
+            with _scoring_single_threaded():
+                result = mteb.evaluate(encoder, task, cache=cache, overwrite_strategy=strategy,
+                                       encode_kwargs={"batch_size": batch_size}, show_progress_bar=True,
+                                       prediction_folder=Path(folder) if predict else None)
+            (task_result,) = result.task_results
+            if predict:
+                record = _items_record(task, task_result, Path(folder) / task.prediction_file_name, prepared, meta)
+        finally:
+            if prepared is not None:
+                items.finish(task, prepared)
+    if items_path is not None:
+        if predict and cache is not None:
+            items.write(record, items.cache_path(cache.cache_path, meta, task.metadata.name))
+        items.write(record, items_path)
     return task_result, cached is not None
+
+
+def _items_record(task, task_result, predictions: Path, prepared: dict, meta) -> dict:
+    """The task's items record; for an mteb benchmark task whose predictions make none, a record
+    that says why (the claims name it). A data-mirror task always makes one."""
+    from boom.data.tasks import BUILDERS
+
+    name = task.metadata.name
+    try:
+        return items.build(task, name, task_result, predictions, prepared, meta)
+    except items.ItemsUnavailable as why:
+        if isinstance(task, tuple(BUILDERS.values())):
+            raise RuntimeError(f"task {name}: boom's items do not fit mteb's predictions: {why}") from None
+        log.warning("task %s: no per-item records (%s); claims cannot use this task", name, why)
+        return items.unavailable(name, str(why), meta, task.metadata.revision)
 
 
 def write_task_result(task_result, path: Path) -> None:
@@ -133,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="mteb result cache (default: none)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out-dir", required=True, type=Path, help="folder for the TaskResult JSONs")
+    parser.add_argument("--items", action="store_true",
+                        help="also write <task>.items.json, each task's per-item record (boom.items)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -143,7 +202,13 @@ def main(argv: list[str] | None = None) -> None:
     tasks = json.loads(args.tasks)
     for i, (name, spec) in enumerate(tasks.items(), 1):
         start = time.perf_counter()
-        task_result, from_cache = evaluate_task(encoder, build(name, spec, root), args.batch_size, cache)
+        items_path = None
+        if args.items and items.has_items(spec):
+            items_path = args.out_dir / f"{name}.items.json"
+        elif args.items:
+            log.warning("task %s (%s, %s): boom writes no per-item records for it; claims cannot use it",
+                        name, spec.get("task_type"), spec.get("main_score"))
+        task_result, from_cache = evaluate_task(encoder, build(name, spec, root), args.batch_size, cache, items_path)
         wall = time.perf_counter() - start
         write_task_result(task_result, args.out_dir / f"{name}.json")
         write_json(args.out_dir / f"{name}.provenance.json", record(
@@ -152,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
             revision=task_result.dataset_revision, batch_size=args.batch_size,
             max_seq_length=args.max_seq_length, query_instruction=args.query_instruction,
             from_cache=from_cache, wall_seconds=round(wall, 3),
+            items=items_path.name if items_path is not None else None,
         ))
         log.info("[%d/%d] %s on %s: main score %.4f (%.1f s%s; %d of %d texts encoded so far)", i, len(tasks),
                  args.model_id, name, task_result.get_score(), wall, ", cached" if from_cache else "",

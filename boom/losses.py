@@ -49,3 +49,31 @@ def loss_for(model, in_batch_negatives: bool, temperature: float, gather_across_
     if in_batch_negatives:
         return MultipleNegativesRankingLoss(model, scale=scale, gather_across_devices=gather_across_devices)
     return OwnNegativesInfoNCE(model, scale=scale)
+
+
+def count_examples(loss):
+    """The trainer's loss (one module, or a dict of them by dataset) with a counter of the
+    examples each module is given (a forward pre-hook: the modules themselves are unchanged)."""
+    modules = loss if isinstance(loss, dict) else {None: loss}
+    for module in modules.values():
+        if not hasattr(module, "boom_examples_seen"):
+            module.boom_examples_seen = 0
+            module.register_forward_pre_hook(_count)
+    return loss
+
+
+def _count(module, args) -> None:
+    features = args[0]
+    if features:
+        module.boom_examples_seen += len(next(iter(features[0].values())))
+
+
+def examples_seen_per_dataset(loss) -> dict:
+    """Examples each dataset's loss was given, on this process (the dict form: per dataset)."""
+    if isinstance(loss, dict):
+        return {name: m.boom_examples_seen for name, m in loss.items()}
+    return {"all": loss.boom_examples_seen}
+
+
+def examples_seen(loss) -> int:
+    return sum(examples_seen_per_dataset(loss).values())

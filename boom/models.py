@@ -58,12 +58,29 @@ def build_tiny_random(seed: int, architecture: str = "bert", pooling: str = "mea
     return SentenceTransformer(modules=[encoder, Pooling(config.hidden_size, pooling), Normalize()], device="cpu")
 
 
+def cut_layers(model: SentenceTransformer, layers: int) -> None:
+    """Keep the bottom `layers` transformer layers of an encoder (the default scale's base).
+
+    all-MiniLM-L6-v2 as it ships is a converged sentence embedder: continued training on a few
+    thousand examples barely moves it. Its bottom layers are not an embedder yet (15-19 points
+    lower) but read text like it, so short training has the headroom the paper's base has."""
+    body = model[0].auto_model
+    total = body.config.num_hidden_layers
+    if not 1 <= layers <= total:
+        raise ValueError(f"model.layers = {layers}: the base has {total} layers; keep between 1 and {total}")
+    body.encoder.layer = body.encoder.layer[:layers]
+    body.config.num_hidden_layers = layers
+
+
 def build_base(spec: dict) -> SentenceTransformer:
     """The base model named by a base recipe (`source`, `name`, `revision`, `init_seed`,
-    `architecture`, `pooling`)."""
+    `architecture`, `pooling`, `layers`)."""
     source = spec["source"]
     if source == "gt_minilm":
-        return SentenceTransformer(str(gt_minilm_path()), device="cpu")
+        model = SentenceTransformer(str(gt_minilm_path()), device="cpu")
+        if spec.get("layers"):
+            cut_layers(model, spec["layers"])
+        return model
     if source == "tiny_random":
         return build_tiny_random(spec["init_seed"], spec.get("architecture", "bert"), spec.get("pooling", "mean"))
     if source == "hub":

@@ -10,9 +10,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import math
+
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import SOURCES, HubSource
+from boom.errors import BoomError
+from boom.schedules import stages
 
+# boom.data.sampling.SAMPLER_VERSION, repeated here so that resolving recipes reads no data
+# code (a test keeps the two equal).
+SAMPLER_VERSION = 2
 # boom.train.ENGINE_VERSION, repeated here so that resolving recipes imports no torch (a test
 # keeps the two equal).
 TRAIN_ENGINE_VERSION = 2
@@ -33,6 +40,8 @@ def base_recipe(config: dict) -> dict:
         recipe["pooling"] = m.get("pooling", "mean")
     if m["source"] == "tiny_random":
         recipe["architecture"] = m.get("architecture", "bert")
+    if m["source"] == "gt_minilm" and m.get("layers"):  # only where set: the full model's id stays
+        recipe["layers"] = m["layers"]
     return recipe
 
 
@@ -84,7 +93,8 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         else:
             e["sources_sha256"] = sources_digest(provenance_of(root, list(source.files)))
         if share < 1.0:
-            e.update(ratio=share, bag_seed=seed + 1000 * bag, **({"complement": True} if complement else {}))
+            e.update(ratio=share, bag_seed=seed + 1000 * bag, sampler=SAMPLER_VERSION,
+                     **({"complement": True} if complement else {}))
         return e
 
     return {
@@ -128,6 +138,33 @@ def split_groups(config: dict, variant: dict, clusters: list[list[str]] | None) 
     return [g for g in groups if g]
 
 
+class RecipeError(BoomError, ValueError):
+    """A variant whose recipe cannot give a trained model; the message names it and the fix."""
+
+
+def optimizer_steps(recipe: dict) -> int:
+    """The optimizer steps a train recipe takes, from its caps (an upper bound on each dataset's
+    examples: decontamination and short files may leave fewer; the training job counts the real
+    ones): per-dataset batches of every stage (one epoch each), or mixed batches under `mixed`."""
+    batch = recipe["hyper"]["batch_size"] // recipe.get("devices", 1)
+    sizes = {n: max(1, round(e.get("ratio", 1.0) * e["max_examples"])) for n, e in recipe["datasets"].items()}
+    if recipe["schedule"] == "mixed":
+        return math.ceil(sum(sizes.values()) / batch) * recipe["hyper"]["epochs"]
+    plan = stages(recipe["schedule"], {n: e["task_type"] for n, e in recipe["datasets"].items()}, recipe.get("order"))
+    return sum(math.ceil(sizes[n] / batch) for stage in plan for n in stage) * recipe["hyper"]["epochs"]
+
+
+def check_steps(recipe: dict, min_steps: int, where: str) -> None:
+    """Refuse a recipe that would take fewer than `min_steps` optimizer steps at a non-zero rate
+    (with warm-up, the first step's rate is 0: a model of one batch is its base bit for bit)."""
+    steps = optimizer_steps(recipe)
+    moving = steps - (1 if recipe["hyper"]["warmup_ratio"] > 0 else 0)
+    if moving < min_steps:
+        raise RecipeError(f"{where} would take {steps} optimizer step(s), {moving} at a non-zero learning rate "
+                          f"(train.min_steps: {min_steps}): raise its datasets' max_examples, lower "
+                          "train.batch_size or its ratio's share, or lower train.min_steps")
+
+
 @dataclass(frozen=True)
 class Resolved:
     """Every model the configured experiments need, and which model each variant/seed is."""
@@ -147,6 +184,7 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
     recipes: dict[str, dict] = {}
     rows: list[dict] = []
     pending: set[tuple[str, str]] = set()
+    min_steps = config["train"].get("min_steps", 1)
     for exp in experiments or list(config["experiments"]):
         variants = config["experiments"][exp]["variants"]
         for seed in config["seeds"]:
@@ -164,11 +202,16 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                             v.get("schedule", "bls"), seed, v.get("ratio", 1.0), v.get("order"),
                             replay=v.get("replay"), bag=v.get("bag", 0), complement=v.get("complement", False),
                             init=init)
+                        if cache[name] is not None:
+                            check_steps(cache[name], min_steps, f"experiment '{exp}', variant '{name}'")
                     else:
                         if "split" in v:
                             groups = split_groups(config, v, clusters)
                             parts = None if groups is None else [
                                 train_recipe(config, g, v.get("schedule", "bls"), seed) for g in groups]
+                            for group, part in zip(groups or [], parts or []):
+                                check_steps(part, min_steps, f"experiment '{exp}', variant '{name}' (its part on "
+                                                             f"{', '.join(group)})")
                         else:
                             parts = [recipe_of(i) for i in v["inputs"]]
                         cache[name] = None if parts is None or None in parts else merge_recipe(

@@ -47,13 +47,19 @@ def summarize(variants: list[dict], tasks: dict[str, dict], eval_dir: Path) -> p
 
 
 def training_costs(variants: list[dict], models_dir: Path) -> pd.DataFrame:
-    """Per variant and seed: the examples and wall seconds of training every model it needs
-    (`trained`: the train models of its recipe tree; a continued model's own run only)."""
+    """Per variant and seed: the examples, optimizer steps, examples run through the loss (repeats
+    included: two_stage sees its first stage twice), tokens and wall seconds of training every
+    model it needs (`trained`: the train models of its recipe tree; a continued model's own run
+    only), and the smallest step count among those models."""
     rows = []
     for v in variants:
         costs = [json.loads((models_dir / mid / "cost.json").read_text()) for mid in v["trained"]]
         rows.append({"experiment": v["experiment"], "variant": v["variant"], "seed": v["seed"], "model": v["model"],
                      "models_trained": len(costs), "train_examples": sum(c["examples"] for c in costs),
+                     "train_steps": sum(c["steps"] for c in costs),
+                     "min_model_steps": min((c["steps"] for c in costs), default=0),
+                     "examples_seen": sum(c.get("examples_seen", c["examples"]) for c in costs),
+                     "train_tokens": sum(c["tokens"] for c in costs),
                      "train_seconds": round(sum(c["wall_seconds"] for c in costs), 3)})
     return pd.DataFrame(rows)
 
@@ -103,6 +109,9 @@ def with_costs(table: pd.DataFrame, costs: pd.DataFrame, reference: str | None) 
     examples = costs.groupby("variant")["train_examples"].mean()
     table = table.copy()
     table["train examples"] = examples.reindex(table.index)
+    for column, label in (("train_steps", "train steps"), ("examples_seen", "examples seen")):
+        if column in costs:
+            table[label] = costs.groupby("variant")[column].mean().reindex(table.index)
     if reference in examples.index and examples[reference] > 0:
         table["relative cost"] = table["train examples"] / examples[reference]
     return table
@@ -128,13 +137,16 @@ def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path, costs
     prefix.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(f"{prefix}.csv", float_format="%.6f")
     shown = _formatted(_compact(table))
-    for column, fmt in (("train examples", "{:.0f}"), ("relative cost", "×{:.2f}")):
+    for column, fmt in (("train examples", "{:.0f}"), ("train steps", "{:.0f}"), ("examples seen", "{:.0f}"),
+                        ("relative cost", "×{:.2f}")):
         if column in table:
             shown[column] = [fmt.format(v) if pd.notna(v) else "-" for v in table[column]]
     caption = (f"{experiment}: main score ×100 per task type, Mean(Task) and Mean(TaskType) per suite (mean over "
                f"{int(table['seeds'].max())} seed(s)"
                f"{', ± std' if table['seeds'].max() > 1 else ''}); ID = in-domain, OOD = out-of-domain, "
-               "New = new domain" + ("; training cost: examples trained on by every model the variant needs"
+               "New = new domain" + ("; training cost: examples trained on by every model the variant needs, "
+                                     "their optimizer steps and the examples run through the loss (repeats "
+                                     "included)"
                                      + (f", relative to {reference}" if "relative cost" in table else "")
                                      if "train examples" in table else "") + ". Per-task scores: the CSV.")
     Path(f"{prefix}.md").write_text(f"{caption}\n\n{shown.to_markdown()}\n")

@@ -24,6 +24,7 @@ from pathlib import Path
 from boom import batching, losses, models, schedules
 from boom.data.prepare import read_jsonl
 from boom.data.sources import in_batch_negatives
+from boom.errors import BoomError
 from boom.provenance import record, write_json
 
 log = logging.getLogger("boom.train")
@@ -31,6 +32,56 @@ log = logging.getLogger("boom.train")
 # Part of every train recipe: bump it when a change here changes the weights a recipe produces,
 # so models trained by the old code are not reused. 2: staged batch orders, task-aware losses.
 ENGINE_VERSION = 2
+
+
+class TrainingError(BoomError, RuntimeError):
+    """A run that did not train (weights unmoved, loss not lower) or cannot start; names the fix."""
+
+
+def probe_batches(train_sets: dict, batch_size: int) -> dict[str, dict]:
+    """The first `batch_size` examples of each dataset: the fixed batches whose loss is measured
+    before and after training (the same texts, the same loss, so the two numbers compare)."""
+    return {n: d.select(range(min(batch_size, len(d)))) for n, d in train_sets.items()}
+
+
+def probe_loss(model, batches: dict, loss_of: dict) -> float:
+    """Mean over datasets of the training loss on each dataset's probe batch, in eval mode."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    values = []
+    with torch.no_grad():
+        for name, batch in batches.items():
+            features = [model.preprocess(list(batch[c])) for c in batch.column_names]
+            features = [{k: v.to(model.device) if hasattr(v, "to") else v for k, v in f.items()} for f in features]
+            values.append(float(loss_of[name](features, None)))
+    model.train(was_training)
+    return sum(values) / len(values)
+
+
+def weight_distance(model, start: dict) -> tuple[float, float]:
+    """L2 distance of the weights from where training started, and that over the start's norm."""
+    import torch
+
+    moved, norm = 0.0, 0.0
+    for name, value in model.state_dict().items():
+        if name in start and value.is_floating_point():
+            moved += float(torch.sum((value.detach().float().cpu() - start[name]) ** 2))
+            norm += float(torch.sum(start[name] ** 2))
+    return moved ** 0.5, (moved / norm) ** 0.5 if norm else 0.0
+
+
+def check_trained(model_name: str, steps: int, loss_before: float, loss_after: float, distance: float) -> None:
+    """Refuse a run that did not train: its weights did not move, or its loss did not fall."""
+    if distance == 0.0:
+        raise TrainingError(f"{model_name}: the weights did not move in {steps} optimizer step(s) (a single step "
+                            "under warm-up has learning rate 0): raise the dataset's max_examples or lower "
+                            "train.batch_size so that it takes more steps")
+    if not loss_after < loss_before:
+        raise TrainingError(f"{model_name}: the training loss on its probe batches did not fall ({loss_before:.4f} "
+                            f"before, {loss_after:.4f} after {steps} steps): lower train.learning_rate or give it "
+                            "more steps")
 
 
 def to_columns(examples: list[dict]):
@@ -124,6 +175,12 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
     own_negatives = own_negative_sets(recipe)
     gather = world > 1  # in-batch negatives from every device's batch (the paper's cross-device negatives)
 
+    probe_loss_of = {n: losses.loss_for(model, n not in own_negatives, hyper["temperature"]) for n in train_sets}
+    probes = probe_batches(train_sets, hyper["batch_size"])
+    loss_before = probe_loss(model, probes, probe_loss_of)
+    start_weights = {k: v.detach().float().cpu().clone() for k, v in model.state_dict().items()
+                     if v.is_floating_point()}
+
     if recipe["schedule"] == "mixed":  # instance-level mixing: every batch mixes datasets
         train_dataset = _mixed(train_sets)
         loss = losses.loss_for(model, True, hyper["temperature"], gather)
@@ -158,23 +215,40 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
                       for n, r in rows.items()} if recipe.get("query_instruction") else None),
             **sampler_args,
         )
-        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset, loss=loss)
+        counted = losses.count_examples(loss)
+        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset, loss=counted)
         start = time.perf_counter()
         result = trainer.train()
         wall = time.perf_counter() - start
         if not trainer.is_world_process_zero():
             return None
 
+    loss_after = probe_loss(model, probes, probe_loss_of)
+    distance, relative = weight_distance(model, start_weights)
+    steps = int(result.global_step)
+    check_trained(out.parent.name, steps, loss_before, loss_after, distance)
+    seen = losses.examples_seen(counted) * world  # each device counts its own share of every step
+
     cost = {
         "examples": examples,
         "examples_per_dataset": {n: len(d) for n, d in train_sets.items()},
         "schedule": recipe["schedule"],
         "stages": plan,
-        "steps": int(result.global_step),
+        "steps": steps,
+        # examples run through the loss, repeats included (two_stage sees its first stage's data
+        # twice); fewer than `examples` means the batch sampler left some out (counted, not hidden)
+        "examples_seen": seen,
+        "examples_seen_per_dataset": {n: c * world for n, c in losses.examples_seen_per_dataset(counted).items()},
         "tokens": sum(count_tokens(model, d, hyper["max_seq_length"]) for d in train_sets.values()),
         "wall_seconds": round(wall, 3),
         "examples_per_second": round(examples * hyper["epochs"] / wall, 2),
         "train_loss": result.training_loss,
+        # the loss on fixed probe batches (the first batch of each dataset) before and after
+        "loss_start": round(loss_before, 6),
+        "loss_end": round(loss_after, 6),
+        # L2 distance of the weights from the start, absolute and relative to the start's norm
+        "weight_distance": round(distance, 6),
+        "weight_distance_relative": round(relative, 8),
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
         "devices": world,
         "threads": recipe["threads"],

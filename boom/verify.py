@@ -3,13 +3,19 @@
     snakemake --cores all verify
 
 The sample (`sample`) is, from the committed results/summary.csv and costs.csv, the base model
-and the cheapest trained and merged models: it exercises building, training, merging and
-evaluation, and a checkout without model weights (a fresh clone) rebuilds them from their
+and the cheapest trained and merged models that score differently from the base (a model equal
+to its base checks nothing): it exercises building, training, merging and evaluation, and a checkout without model weights (a fresh clone) rebuilds them from their
 recipes first. Each is evaluated again, without the mteb result cache, into results/verify/, and
 every score of every task is compared with the committed TaskResult JSON (`compare`).
 
     python -m boom.verify --models base-... train-... --committed results/eval \
         --recomputed results/verify --out-prefix paper_figures/verify
+
+A whole rerun of `paper` into a folder of its own, every score compared with the committed run:
+
+    snakemake --cores all paper --config results_dir=rerun/results figures_dir=rerun/paper_figures
+    python -m boom verify --all-models --committed results/eval --recomputed rerun/results/eval \
+        --out-prefix rerun/compare
 """
 
 from __future__ import annotations
@@ -32,17 +38,27 @@ class VerifyError(BoomError):
     pass
 
 
-def sample(summary_csv: Path, costs_csv: Path) -> list[str]:
-    """The base model and the trained and merged model of least training cost (examples, then
-    id), among the models the committed summary reports; [] if there is no committed run."""
+def sample(summary_csv: Path, costs_csv: Path) -> list[dict]:
+    """The models to recompute, each with why it was picked: the base model, and the trained and
+    the merged model of least training cost (examples, then id) among those whose committed
+    scores differ from the base's on at least one task (a model equal to its base would recompute
+    the base and check no training or merging at all); [] if there is no committed run."""
     if not summary_csv.is_file() or not costs_csv.is_file():
         return []
-    reported = set(pd.read_csv(summary_csv)["model"])
-    costs = pd.read_csv(costs_csv).drop_duplicates("model")
-    costs = costs[costs["model"].isin(reported)].sort_values(["train_examples", "model"])
-    chosen = sorted(m for m in reported if m.startswith("base-"))[:1]
-    for kind in ("train-", "merge-"):
-        chosen += list(costs[costs["model"].str.startswith(kind)]["model"][:1])
+    summary = pd.read_csv(summary_csv)
+    scores = summary.drop_duplicates(["model", "task"]).pivot(index="model", columns="task", values="value")
+    bases = sorted(m for m in scores.index if m.startswith("base-"))
+    costs = pd.read_csv(costs_csv).drop_duplicates("model").set_index("model")["train_examples"]
+    chosen = [{"model": bases[0], "why": "the base model: every other model starts from it"}] if bases else []
+    for kind, what in (("train-", "trained"), ("merge-", "merged")):
+        candidates = sorted((int(costs.get(m, 0)), m) for m in scores.index if m.startswith(kind))
+        for examples, model in candidates:
+            differ = int((scores.loc[model] != scores.loc[bases[0]]).sum()) if bases else len(scores.columns)
+            if differ:
+                chosen.append({"model": model, "why": f"the {what} model of least training cost ({examples} examples) "
+                                                      f"whose scores differ from the base's ({differ} of "
+                                                      f"{scores.shape[1]} tasks)"})
+                break
     return chosen
 
 
@@ -64,7 +80,8 @@ def compare(models: list[str], committed: Path, recomputed: Path, tolerance: flo
     """One row per model, task and score: committed, recomputed, |difference|, same (<= tolerance)."""
     rows = []
     for model in models:
-        tasks = sorted(p.stem for p in (recomputed / model).glob("*.json") if not p.stem.endswith(".provenance"))
+        tasks = sorted(p.stem for p in (recomputed / model).glob("*.json")
+                       if not p.stem.endswith((".provenance", ".items")))
         for task in tasks:
             old, new = _scores(committed / model / f"{task}.json"), _scores(recomputed / model / f"{task}.json")
             for key in sorted(set(old) | set(new)):
@@ -80,9 +97,9 @@ def compare(models: list[str], committed: Path, recomputed: Path, tolerance: flo
     return pd.DataFrame(rows)
 
 
-def report(table: pd.DataFrame, tolerance: float) -> str:
+def report(table: pd.DataFrame, tolerance: float, picked: str = "") -> str:
     differ = table[~table["same"]]
-    lines = ["# Verification: committed results recomputed", "",
+    lines = ["# Verification: committed results recomputed", "", picked,
              f"{len(table) - len(differ)} of {len(table)} scores ({table['model'].nunique()} models, "
              f"{table[['model', 'task']].drop_duplicates().shape[0]} model-task results) reproduced within "
              f"{tolerance:g}.", ""]
@@ -96,18 +113,25 @@ def report(table: pd.DataFrame, tolerance: float) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="*", default=[], help="the sample's model ids")
+    parser.add_argument("--why", default="{}", help="JSON: model id -> why it was picked")
+    parser.add_argument("--all-models", action="store_true",
+                        help="compare every model the recomputed folder holds (a whole rerun of `paper`)")
     parser.add_argument("--committed", required=True, type=Path, help="folder of the committed eval results")
     parser.add_argument("--recomputed", required=True, type=Path, help="folder of the recomputed eval results")
     parser.add_argument("--tolerance", type=float, default=TOLERANCE)
     parser.add_argument("--out-prefix", required=True, help="writes <prefix>.csv and <prefix>.md")
     args = parser.parse_args(argv)
+    if args.all_models:
+        args.models = sorted(p.name for p in args.recomputed.iterdir() if p.is_dir())
     if not args.models:
         raise VerifyError("nothing to verify: there is no committed results/summary.csv and costs.csv to sample "
                           "from; run `snakemake --cores all paper` first")
     table = compare(args.models, args.committed, args.recomputed, args.tolerance)
     table.to_csv(f"{args.out_prefix}.csv", index=False)
-    Path(f"{args.out_prefix}.md").write_text(report(table, args.tolerance))
-    write_json(Path(f"{args.out_prefix}.provenance.json"), record(models=args.models, tolerance=args.tolerance))
+    why = json.loads(args.why)
+    picked = ["The sample:", ""] + [f"- `{m}`: {why.get(m, 'named on the command line')}" for m in args.models] + [""]
+    Path(f"{args.out_prefix}.md").write_text(report(table, args.tolerance, "\n".join(picked)))
+    write_json(Path(f"{args.out_prefix}.provenance.json"), record(models=args.models, why=why, tolerance=args.tolerance))
     differ = int((~table["same"]).sum())
     print(f"verify: {len(table) - differ} of {len(table)} scores of {len(args.models)} models reproduced"
           + (f"; {differ} DIFFER, see {args.out_prefix}.md" if differ else ""))

@@ -8,6 +8,7 @@ import sys
 from boom import forkserver
 from boom.config import ConfigError, check_config_files, check_owner, claim_owner, drop_removed, validate
 from boom.data.manifest import resolve_root
+from boom.errors import BoomError
 from boom.data.sources import MIRROR, SOURCES, evaluation_tasks, task_info
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 
@@ -48,7 +49,10 @@ TASK_INFO = task_info(TASKS)
 # Suite name -> its tasks, in config order (only suites that have tasks).
 SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ("in_domain", "out_of_domain", "new_domain")}
 SUITES = {s: tasks for s, tasks in SUITES.items() if tasks}
-RESOLVED = resolve(config)
+try:
+    RESOLVED = resolve(config)
+except BoomError as _error:
+    sys.exit(f"boom: {_error}")
 RECIPES = RESOLVED.recipes
 FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
 
@@ -197,6 +201,16 @@ def experiment_tasks(experiment):
 def experiment_evals(wildcards):
     tasks = experiment_tasks(wildcards.experiment)
     return sorted({f"{RESULTS}/eval/{row['model']}/{task}.json" for row in variants_of(wildcards.experiment) for task in tasks})
+
+
+def claims_items(wildcards):
+    """The per-item record of every model and task the summary reports (the claims' bootstrap
+    reads them); tasks without one (an mteb benchmark task boom cannot resample) are left out."""
+    from boom.items import has_items
+
+    return sorted({f"{RESULTS}/eval/{row['model']}/{task}.items.json" for experiment in config["experiments"]
+                   for row in variants_of(experiment) for task in experiment_tasks(experiment)
+                   if has_items(TASKS[task])})
 
 
 def experiment_tasks_json(wildcards):

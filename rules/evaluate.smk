@@ -5,6 +5,13 @@
 # a hash of its weights: a rerun recomputes only the tasks whose results it lacks.
 # The reviewer's check (rules/verify.smk) evaluates again into results/verify/, with a cache of
 # its own that starts empty (an output: Snakemake removes it before the job runs).
+# Jobs into results/eval/ also write each task's per-item record, <task>.items.json (from the
+# predictions mteb saves; boom/items.py), which the claims' paired bootstrap resamples; the
+# result cache keeps them too, so that a task served from it comes with its items. An mteb
+# benchmark task of a kind boom cannot resample (paper scale) has none. The reviewer's check
+# compares TaskResults only and writes none.
+
+from boom.items import has_items
 
 EVAL_JOBS = {  # job: (suites, results folder, mteb result cache)
     "evaluate": (["in_domain", "out_of_domain"], "eval", f"{RESULTS}/mteb_cache"),
@@ -16,6 +23,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
     _tasks = [task for suite in _suites for task in SUITES.get(suite, [])]
     if not _tasks:
         continue
+    _items = [task for task in _tasks if has_items(TASKS[task])] if _folder == "eval" else []
 
     rule:
         name: _job
@@ -25,6 +33,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
         output:
             [f"{RESULTS}/{_folder}/{{model}}/{task}.json" for task in _tasks],
             [f"{RESULTS}/{_folder}/{{model}}/{task}.provenance.json" for task in _tasks],
+            [f"{RESULTS}/{_folder}/{{model}}/{task}.items.json" for task in _items],
             [directory(_cache)] if "{model}" in _cache else [],
         params:
             tasks=json.dumps({task: TASKS[task] for task in _tasks}),
@@ -34,6 +43,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
             batch_size=config["evaluation"]["batch_size"],
             max_seq_length=config["evaluation"]["max_seq_length"],
             instruction="--query-instruction" if config["model"].get("query_instruction") else "",
+            per_item="--items" if _items else "",
         threads: config["evaluation"]["threads"]
         log:
             f"{LOGS}/eval/{{model}}/{_job}.log",
@@ -44,5 +54,5 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
         shell:
             "python -m boom evaluate --model {input.model} --model-id {wildcards.model} "
             "--tasks {params.tasks:q} --root {params.root:q} --batch-size {params.batch_size} "
-            "--max-seq-length {params.max_seq_length} {params.instruction} --threads {threads} "
+            "--max-seq-length {params.max_seq_length} {params.instruction} {params.per_item} --threads {threads} "
             "--cache-dir {params.cache_dir:q} --out-dir {params.out_dir} 2>&1 | tee {log}"

@@ -35,6 +35,8 @@ checkpoint interaction_clusters:
         clusters=CLUSTERS,
         delta=f"{RESULTS}/interaction/delta.csv",
         matrix=f"{RESULTS}/interaction/matrix.csv",
+        replicates=[f"{RESULTS}/interaction/matrix.r{k}.csv" for k in range(config["interaction"]["replicates"])],
+        stability=f"{RESULTS}/interaction/stability.csv",
         figures=[report(f"{FIGURES}/interaction_{kind}.png", caption="../report/interaction.rst",
                         category="Interaction", labels={"figure": kind}) for kind in ("heatmap", "dendrogram")]
         + [f"{FIGURES}/interaction_{kind}.pdf" for kind in ("heatmap", "dendrogram")],

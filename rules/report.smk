@@ -65,24 +65,27 @@ rule costs:
 
 
 rule claims:
-    """The paper's claims (config/claims.yaml) checked on this run's numbers."""
+    """The paper's claims (config/claims.yaml) checked on this run's numbers: a paired bootstrap
+    over the evaluation items (each model's <task>.items.json) and seeds decides each."""
     input:
         claims="config/claims.yaml",
         summary=f"{RESULTS}/summary.csv",
         costs=f"{RESULTS}/costs.csv",
+        per_item=claims_items,
     output:
         md=report(f"{FIGURES}/claims.md", caption="../report/claims.rst", category="Claims"),
         csv=f"{FIGURES}/claims.csv",
         provenance=f"{FIGURES}/claims.provenance.json",
     params:
         prefix=output_prefix,
+        eval_dir=f"{RESULTS}/eval",
     log:
         f"{LOGS}/report/claims.log",
     conda:
         "../envs/boom.yaml"
     shell:
         "python -m boom claims --claims {input.claims} --summary {input.summary} --costs {input.costs} "
-        "--out {params.prefix} 2>&1 | tee {log}"
+        "--eval-dir {params.eval_dir} --out {params.prefix} 2>&1 | tee {log}"
 
 
 rule experiment_figures:

@@ -1,12 +1,13 @@
 # The reviewer's check: a sample of the committed results (the base model and the cheapest trained
-# and merged models of results/summary.csv) evaluated again, their models rebuilt from their
+# and merged models of results/summary.csv that score differently from the base) evaluated again, their models rebuilt from their
 # recipes where this checkout lacks them, and every score compared with the committed one.
 
 from pathlib import Path
 
 from boom.verify import sample as _verify_sample
 
-VERIFY_MODELS = _verify_sample(Path(RESULTS) / "summary.csv", Path(RESULTS) / "costs.csv")
+VERIFY_SAMPLE = _verify_sample(Path(RESULTS) / "summary.csv", Path(RESULTS) / "costs.csv")
+VERIFY_MODELS = [pick["model"] for pick in VERIFY_SAMPLE]
 VERIFY_TASKS = SUITES.get("in_domain", []) + SUITES.get("out_of_domain", [])
 
 
@@ -20,6 +21,7 @@ rule verify:
         provenance=f"{FIGURES}/verify.provenance.json",
     params:
         models=" ".join(VERIFY_MODELS),
+        why=json.dumps({pick["model"]: pick["why"] for pick in VERIFY_SAMPLE}),
         committed=f"{RESULTS}/eval",
         recomputed=lambda wildcards, input: os.path.dirname(os.path.dirname(input[0])) if input else RESULTS,
         prefix=output_prefix,
@@ -29,4 +31,4 @@ rule verify:
         "../envs/boom.yaml"
     shell:
         "python -m boom verify --models {params.models} --committed {params.committed} "
-        "--recomputed {params.recomputed} --out-prefix {params.prefix} 2>&1 | tee {log}"
+        "--recomputed {params.recomputed} --why {params.why:q} --out-prefix {params.prefix} 2>&1 | tee {log}"

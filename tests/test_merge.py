@@ -221,7 +221,9 @@ def test_interaction_probe_on_real_data(tiny_base, data_root, tmp_path):
     for name, path in files.items():
         prepare(data_root, name, 24, 1, path)
     hyper = {"batch_size": 8, "learning_rate": 1e-3, "temperature": 0.05, "max_seq_length": 32}
-    budget = {"train_examples": 8, "heldout_examples": 8, "clusters": 2, "seed": 0}
+    # the paper's `loss` method: 2·8 training examples of each file for its alone run, 8 held out
+    budget = {"method": "loss", "replicates": 1, "train_examples": 8, "heldout_examples": 8, "clusters": 2,
+              "seed": 0}
     result = interaction.analyse(tiny_base, files, budget, hyper, threads=1)
     delta = result["delta"]
     assert list(delta.index) == sorted(files) and (delta.to_numpy().diagonal() == 0).all()
@@ -229,7 +231,8 @@ def test_interaction_probe_on_real_data(tiny_base, data_root, tmp_path):
     assert sorted(sum(result["clusters"], [])) == sorted(files) and len(result["clusters"]) == 2
     again = interaction.analyse(tiny_base, files, budget, hyper, threads=1)["delta"]
     assert (again.to_numpy() == delta.to_numpy()).all()  # same seed and threads: same numbers
-    interaction.write_figures(delta, result["matrix"], result["tree"], tmp_path / "fig" / "interaction")
+    interaction.write_figures(delta, result["matrix"], result["tree"], tmp_path / "fig" / "interaction",
+                              stab=result["stability"], method="loss")
     assert (tmp_path / "fig" / "interaction_heatmap.png").stat().st_size > 0
     assert (tmp_path / "fig" / "interaction_dendrogram.pdf").stat().st_size > 0
 

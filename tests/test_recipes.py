@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from boom.config import ConfigError, validate
-from boom.recipes import model_id, resolve, train_data_file, trained_models
+from boom.recipes import RecipeError, model_id, optimizer_steps, resolve, train_data_file, trained_models
 
 
 def test_ids_are_stable_and_kinded(config):
@@ -111,3 +111,42 @@ def test_new_domain_data_is_never_in_the_mix(config):
     config["train"]["datasets"]["cosqa"] = {"max_examples": 10}
     with pytest.raises(ConfigError, match="cosqa"):
         validate(config)
+
+
+def test_every_recipe_of_the_default_scale_trains_for_enough_steps(config):
+    res = resolve(config)
+    steps = {mid: optimizer_steps(r) for mid, r in res.recipes.items() if r["kind"] == "train"}
+    assert min(steps.values()) - 1 >= config["train"]["min_steps"]
+    # 14 datasets of 128 at batch 16: STS-B's 82 after decontamination are fewer, so the caps bound it
+    assert max(steps.values()) >= 112
+
+
+@pytest.mark.parametrize("variant, where", [
+    ({"kind": "train", "datasets": ["scifact"]}, r"variant 'x' would take 1 optimizer step\(s\), 0 at a non-zero"),
+    ({"kind": "merge", "split": "dataset", "datasets": ["scifact", "snli"]}, r"variant 'x' \(its part on scifact\)"),
+    ({"kind": "train", "datasets": ["scifact", "snli"], "ratio": 0.1}, "variant 'x' would take 2"),
+])
+def test_a_model_that_would_not_train_is_refused_at_parse_time(config, variant, where):
+    config["train"]["datasets"]["scifact"]["max_examples"] = 16
+    config["train"]["datasets"]["snli"]["max_examples"] = 16
+    config["interaction"].update(train_examples=8, heldout_examples=8)
+    config["experiments"] = {"e": {"variants": {"x": variant}}}
+    validate(config)
+    with pytest.raises(RecipeError, match=rf"experiment 'e', {where}.*train\.min_steps: 5"):
+        resolve(config)
+
+
+def test_bags_and_replay_are_drawn_independently():
+    """BOOM's subsets are sampled separately: no bag holds a smaller one, two bags of one ratio
+    differ, a complement is disjoint from its bag, and the replay sample is a draw of its own."""
+    from boom.data.sampling import sample
+
+    rows = [{"i": i} for i in range(200)]
+    ids = lambda ratio, seed, complement=False: {r["i"] for r in sample(rows, ratio, seed, "snli", complement)}  # noqa: E731
+    bag20, bag40, bag80 = ids(0.2, 0), ids(0.4, 0), ids(0.8, 0)
+    assert (len(bag20), len(bag40), len(bag80)) == (40, 80, 160)
+    assert not bag20 <= bag40 and not bag40 <= bag80
+    assert ids(0.6, 0) != ids(0.6, 1000)  # bag index 1 of seed 0
+    assert ids(0.5, 0) & ids(0.5, 0, complement=True) == set() and len(ids(0.5, 0) | ids(0.5, 0, True)) == 200
+    assert not ids(0.1, 0) <= bag20
+    assert ids(0.4, 0) == bag40  # deterministic

@@ -58,3 +58,21 @@ def test_the_new_domain_suite_has_its_own_means():
     table = experiment_table(pd.concat([rows, new.assign(value=new["value"] / 2)]), "exp")
     assert table.loc["bls", "New Mean(Task)"] == pytest.approx(0.3)
     assert table.loc["bls", "OOD Mean(Task)"] == pytest.approx(0.6)  # unchanged by the new suite
+
+
+def test_verify_picks_the_cheapest_models_that_differ_from_the_base(tmp_path):
+    """A trained model equal to its base checks no training: verify passes it over, and says why."""
+    from boom.verify import sample
+
+    rows = []
+    for model, scores in {"base-a": (0.5, 0.6), "train-same": (0.5, 0.6), "train-moved": (0.5, 0.7),
+                          "merge-same": (0.5, 0.6), "merge-moved": (0.55, 0.6)}.items():
+        for task, value in zip(("T1", "T2"), scores):
+            rows.append({"experiment": "e", "variant": model, "model": model, "seed": 0, "suite": "in_domain",
+                         "task": task, "task_type": "sts", "metric": "m", "value": value})
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    pd.DataFrame({"model": ["train-same", "train-moved", "merge-same", "merge-moved"],
+                  "train_examples": [10, 20, 30, 40]}).to_csv(tmp_path / "costs.csv", index=False)
+    picks = sample(tmp_path / "summary.csv", tmp_path / "costs.csv")
+    assert [p["model"] for p in picks] == ["base-a", "train-moved", "merge-moved"]
+    assert "20 examples" in picks[1]["why"] and "1 of 2 tasks" in picks[1]["why"]

@@ -84,3 +84,26 @@ def test_empty_split_is_a_clear_error(data_root, default_config):
     object.__setattr__(task.source, "eval_split", "nonexistent")
     with pytest.raises(DataError, match="split of sts12 came out empty"):
         task.load_data()
+
+
+# Mirror tasks that are MTEB tasks on the same data (a subset of it), and that MTEB task's name.
+MTEB_TWINS = {"Banking77": "Banking77Classification", "Emotion": "EmotionClassification",
+              "TweetSentiment": "TweetSentimentExtractionClassification",
+              "AmazonCF": "AmazonCounterfactualClassification", "STSB": "STSBenchmark", "SICK-R": "SICK-R",
+              "TwitterURL": "TwitterURLCorpus", "SciFact": "SciFact",
+              **{f"STS{n}": f"STS{n}" for n in range(12, 17)}}
+
+
+@pytest.mark.parametrize("name, twin", sorted(MTEB_TWINS.items()))
+def test_a_mirror_task_scores_as_its_mteb_twin_does(default_config, name, twin):
+    """Same main score and, for classification, mteb's own training texts per label (n_experiments
+    is 1 here, 10 in mteb: the subset and this are stated in the task's metadata)."""
+    import mteb
+
+    from boom.data.sources import EVAL_KINDS, SOURCES
+
+    spec = default_config["evaluation"]["tasks"][name]
+    theirs = mteb.get_task(twin)
+    assert EVAL_KINDS[SOURCES[spec["dataset"]].eval_kind][1] == theirs.metadata.main_score
+    if hasattr(theirs, "samples_per_label"):
+        assert spec["samples_per_label"] == theirs.samples_per_label

@@ -117,6 +117,26 @@ def test_every_schedule_trains(tiny_base, mix, tmp_path, schedule):
     assert cost["steps"] == steps and cost["schedule"] == schedule
     before, after = load_file(str(tiny_base / "model.safetensors")), load_file(str(tmp_path / "model/model.safetensors"))
     assert any(not torch.equal(before[k], after[k]) for k in before)
+    # the record a reviewer checks: the loss on the probe batches fell, the weights moved, and
+    # every example was run through the loss (two_stage: its retrieval data twice)
+    assert cost["loss_end"] < cost["loss_start"] and cost["weight_distance"] > 0
+    repeated = cost["examples_per_dataset"]["scifact"] if schedule == "two_stage" else 0
+    if schedule != "mixed":
+        assert cost["examples_seen"] == cost["examples"] + repeated
+
+
+def test_a_run_that_did_not_train_is_refused():
+    with pytest.raises(train.TrainingError, match="did not move in 1 optimizer step"):
+        train.check_trained("train-x", 1, 1.0, 1.0, 0.0)
+    with pytest.raises(train.TrainingError, match="did not fall"):
+        train.check_trained("train-x", 8, 1.0, 1.2, 0.5)
+    train.check_trained("train-x", 8, 1.0, 0.9, 0.5)  # trained: no error
+
+
+def test_sampler_version_is_the_same_in_recipes_and_sampling():
+    from boom.data import sampling
+
+    assert recipes.SAMPLER_VERSION == sampling.SAMPLER_VERSION
 
 
 def test_a_bad_order_stops_before_any_training(tiny_base, mix, tmp_path):
@@ -167,3 +187,12 @@ def test_mixed_schedule_refuses_per_dataset_instructions(tiny_decoder, mix, tmp_
     recipe = {**RECIPE, "schedule": "mixed", "datasets": datasets, "query_instruction": True}
     with pytest.raises(ValueError, match="schedule mixed cannot give each dataset its own query instruction"):
         train.train(recipe, tiny_decoder, files, tmp_path / "m")
+
+
+def test_the_default_base_is_the_bottom_layers_of_the_shipped_model():
+    from boom import models
+
+    model = models.build_base({"source": "gt_minilm", "layers": 3})
+    assert len(model[0].auto_model.encoder.layer) == 3 == model[0].auto_model.config.num_hidden_layers
+    with pytest.raises(ValueError, match="model.layers = 7: the base has 6 layers"):
+        models.build_base({"source": "gt_minilm", "layers": 7})

@@ -245,8 +245,10 @@ def test_a_bag_variant_samples_each_dataset_before_training(tmp_path):
 def test_verify_rebuilds_a_missing_model_and_names_a_score_that_differs(smoke_killed_then_rerun):
     out, _, _ = smoke_killed_then_rerun
     overrides = ["--config", f"results_dir={out}/results", f"figures_dir={out}/figures"]
-    models = verify_sample(out / "results/summary.csv", out / "results/costs.csv")
+    picks = verify_sample(out / "results/summary.csv", out / "results/costs.csv")
+    models = [p["model"] for p in picks]
     assert [m.split("-")[0] for m in models] == ["base", "train", "merge"]
+    assert all("differ from the base" in p["why"] for p in picks[1:])
     # a checkout without the trained model's weights (a fresh clone): rebuilt from its recipe
     shutil.rmtree(out / "results/models" / models[1])
     # a committed score the base model does not give

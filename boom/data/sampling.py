@@ -20,6 +20,11 @@ from boom.data.prepare import read_jsonl, write_jsonl
 from boom.provenance import record, write_json
 
 
+# Part of every sampled dataset's recipe entry: bump it when a change here changes which rows a
+# bag holds. 2: a stream per ratio and bag (1: one per dataset, nested bags).
+SAMPLER_VERSION = 2
+
+
 def check_ratio(ratio: float, where: str = "ratio") -> None:
     if not 0 < ratio <= 1:
         raise ValueError(f"{where} = {ratio}: a sampling ratio must be in (0, 1]")
@@ -27,11 +32,13 @@ def check_ratio(ratio: float, where: str = "ratio") -> None:
 
 def sample(rows: list[dict], ratio: float, seed: int, dataset: str, complement: bool = False) -> list[dict]:
     """round(ratio * n) rows (at least one is required), without replacement, in source order;
-    with `complement`, the other rows. The seed is combined with the dataset's name, so datasets
-    of one bag are sampled independently."""
+    with `complement`, the other rows. The stream is seeded by the seed, the ratio and the
+    dataset's name: every dataset, ratio and bag (`seed` carries the bag index) is drawn
+    independently, as BOOM draws its subsets. (One stream per dataset alone made the bags nested,
+    bag20 inside bag40 inside ... and the replay sample inside bag20: the least diverse bags.)"""
     check_ratio(ratio)
     n = round(ratio * len(rows))
-    keep = set(random.Random(f"{seed}:{dataset}").sample(range(len(rows)), n))
+    keep = set(random.Random(f"{SAMPLER_VERSION}:{seed}:{ratio}:{dataset}").sample(range(len(rows)), n))
     out = [row for i, row in enumerate(rows) if (i in keep) != complement]
     if not out:
         what = "complement of the sample" if complement else "sample"
