@@ -51,15 +51,14 @@ def loss_for(model, in_batch_negatives: bool, temperature: float, gather_across_
     return OwnNegativesInfoNCE(model, scale=scale)
 
 
-def count_examples(loss):
-    """The trainer's loss (one module, or a dict of them by dataset) with a counter of the
+def count_examples(loss) -> None:
+    """Give the trainer's loss (one module, or a dict of them by dataset) a counter of the
     examples each module is given (a forward pre-hook: the modules themselves are unchanged)."""
     modules = loss if isinstance(loss, dict) else {None: loss}
     for module in modules.values():
         if not hasattr(module, "boom_examples_seen"):
             module.boom_examples_seen = 0
             module.register_forward_pre_hook(_count)
-    return loss
 
 
 def _count(module, args) -> None:
@@ -73,7 +72,3 @@ def examples_seen_per_dataset(loss) -> dict:
     if isinstance(loss, dict):
         return {name: m.boom_examples_seen for name, m in loss.items()}
     return {"all": loss.boom_examples_seen}
-
-
-def examples_seen(loss) -> int:
-    return sum(examples_seen_per_dataset(loss).values())

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-
 import math
+from dataclasses import dataclass
 
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import SOURCES, HubSource

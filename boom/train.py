@@ -226,8 +226,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
                       for n, r in rows.items()} if recipe.get("query_instruction") else None),
             **sampler_args,
         )
-        counted = losses.count_examples(loss)
-        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset, loss=counted)
+        losses.count_examples(loss)
+        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=train_dataset, loss=loss)
         start = time.perf_counter()
         result = trainer.train()
         wall = time.perf_counter() - start
@@ -238,7 +238,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
     distance, relative = weight_distance(model, start_weights)
     steps = int(result.global_step)
     check_trained(out.parent.name, steps, loss_before, loss_after, distance)
-    seen = losses.examples_seen(counted) * world  # each device counts its own share of every step
+    # each device counts its own share of every step
+    seen = {n: c * world for n, c in losses.examples_seen_per_dataset(loss).items()}
 
     cost = {
         "examples": examples,
@@ -248,8 +249,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
         "steps": steps,
         # examples run through the loss, repeats included (two_stage sees its first stage's data
         # twice); fewer than `examples` means the batch sampler left some out (counted, not hidden)
-        "examples_seen": seen,
-        "examples_seen_per_dataset": {n: c * world for n, c in losses.examples_seen_per_dataset(counted).items()},
+        "examples_seen": sum(seen.values()),
+        "examples_seen_per_dataset": seen,
         "tokens": sum(count_tokens(model, d, hyper["max_seq_length"]) for d in train_sets.values()),
         "wall_seconds": round(wall, 3),
         "examples_per_second": round(examples * hyper["epochs"] / wall, 2),

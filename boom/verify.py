@@ -50,13 +50,13 @@ def sample(summary_csv: Path, costs_csv: Path) -> list[dict]:
     bases = sorted(m for m in scores.index if m.startswith("base-"))
     costs = pd.read_csv(costs_csv).drop_duplicates("model").set_index("model")["train_examples"]
     chosen = [{"model": bases[0], "why": "the base model: every other model starts from it"}] if bases else []
+    differ = (scores != scores.loc[bases[0]]).sum(axis=1) if bases else pd.Series(scores.shape[1], scores.index)
     for kind, what in (("train-", "trained"), ("merge-", "merged")):
         candidates = sorted((int(costs.get(m, 0)), m) for m in scores.index if m.startswith(kind))
         for examples, model in candidates:
-            differ = int((scores.loc[model] != scores.loc[bases[0]]).sum()) if bases else len(scores.columns)
-            if differ:
+            if differ[model]:
                 chosen.append({"model": model, "why": f"the {what} model of least training cost ({examples} examples) "
-                                                      f"whose scores differ from the base's ({differ} of "
+                                                      f"whose scores differ from the base's ({differ[model]} of "
                                                       f"{scores.shape[1]} tasks)"})
                 break
     return chosen

@@ -9,6 +9,7 @@ from boom import forkserver
 from boom.config import ConfigError, check_config_files, check_owner, claim_owner, drop_removed, validate
 from boom.data.manifest import resolve_root
 from boom.errors import BoomError
+from boom.items import has_items
 from boom.data.sources import MIRROR, SOURCES, evaluation_tasks, task_info
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 
@@ -206,8 +207,6 @@ def experiment_evals(wildcards):
 def claims_items(wildcards):
     """The per-item record of every model and task the summary reports (the claims' bootstrap
     reads them); tasks without one (an mteb benchmark task boom cannot resample) are left out."""
-    from boom.items import has_items
-
     return sorted({f"{RESULTS}/eval/{row['model']}/{task}.items.json" for experiment in config["experiments"]
                    for row in variants_of(experiment) for task in experiment_tasks(experiment)
                    if has_items(TASKS[task])})

@@ -11,8 +11,6 @@
 # benchmark task of a kind boom cannot resample (paper scale) has none. The reviewer's check
 # compares TaskResults only and writes none.
 
-from boom.items import has_items
-
 EVAL_JOBS = {  # job: (suites, results folder, mteb result cache)
     "evaluate": (["in_domain", "out_of_domain"], "eval", f"{RESULTS}/mteb_cache"),
     "evaluate_new_domain": (["new_domain"], "eval", f"{RESULTS}/mteb_cache"),
