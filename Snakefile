@@ -56,6 +56,9 @@ rule interaction:
 
 
 for _experiment in config["experiments"]:
+    if workflow.is_rule(_experiment):  # its target would be that rule's, not the experiment's
+        sys.exit(f"boom: config key experiments.{_experiment}: '{_experiment}' is already a target of the "
+                 "workflow (a rule's name); rename the experiment")
 
     rule:
         name: _experiment

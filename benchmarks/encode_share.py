@@ -10,13 +10,13 @@ cache), timing CachedEncoder._encode_sorted, and prints each run's share and the
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from pathlib import Path
 
-for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-    os.environ.setdefault(_var, "1")
+from boom.io import setdefault_offline
+
+setdefault_offline()  # before anything imports the Hugging Face libraries
 
 from boom import encoding, evaluate, models  # noqa: E402
 from boom.config import load  # noqa: E402

@@ -22,8 +22,9 @@ import os
 import statistics
 import time
 
-for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-    os.environ[_var] = "1"
+from boom.io import set_offline
+
+set_offline()  # before anything imports the Hugging Face libraries
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import logging  # noqa: E402

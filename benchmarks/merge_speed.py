@@ -45,6 +45,8 @@ import threading
 import time
 from pathlib import Path
 
+from boom.io import replacing_dir, set_offline
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 MB = 2**20
@@ -115,12 +117,9 @@ def prepare(work: Path, n_models: int, noise: float) -> None:
                 scale = noise * (spread or 1.0)
                 tensor = tensor + scale * torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype)
             noisy[name] = tensor.contiguous()
-        tmp = tune.with_name(tune.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(base, tmp, ignore=shutil.ignore_patterns("*.safetensors"))
-        save_file(noisy, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-        shutil.rmtree(tune, ignore_errors=True)
-        os.replace(tmp, tune)
+        with replacing_dir(tune) as tmp:
+            shutil.copytree(base, tmp, ignore=shutil.ignore_patterns("*.safetensors"))
+            save_file(noisy, str(tmp / "model.safetensors"), metadata={"format": "pt"})
 
 
 # --- measuring one child ------------------------------------------------------------------------
@@ -141,8 +140,7 @@ def _status_kb(pid: int) -> dict[str, int]:
 
 def measure(cmd: list[str], log: Path, interval: float = 0.005) -> dict:
     """Run `cmd` to completion; its wall seconds, ru_maxrss (MiB) and sampled peak RssAnon/RssFile."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               PYTHONUNBUFFERED="1", TOKENIZERS_PARALLELISM="false")
+    env = set_offline(dict(os.environ, PYTHONUNBUFFERED="1", TOKENIZERS_PARALLELISM="false"))
     peaks = {"RssAnon": 0, "RssFile": 0}
     done = threading.Event()
     with open(log, "wb") as out:
@@ -225,7 +223,7 @@ def max_abs_difference(boom_file: Path, mergekit_file: Path) -> tuple[float, int
 def helper(*argv: str) -> str:
     """Run this script's helper mode in a child process (torch is imported there, never here: a
     child's ru_maxrss starts from its parent's high-water mark, so the parent must stay small)."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env = set_offline(dict(os.environ))
     done = subprocess.run([PYTHON, __file__, "--helper", *argv], cwd=REPO_ROOT, env=env, check=True,
                           stdout=subprocess.PIPE, text=True)
     return done.stdout

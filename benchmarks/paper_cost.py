@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 from pathlib import Path
 
-for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-    os.environ.setdefault(_var, "1")
+from boom.io import setdefault_offline
+
+setdefault_offline()  # before anything imports the Hugging Face libraries
 
 from boom.config import load  # noqa: E402
 from boom.data.sources import evaluation_tasks  # noqa: E402

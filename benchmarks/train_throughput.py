@@ -14,19 +14,18 @@ negatives for Banking77). Prints examples/s of each (median) and their ratio.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+from boom.io import read_jsonl, setdefault_offline
+
+setdefault_offline()  # before anything imports the Hugging Face libraries
 
 from boom import models, train  # noqa: E402
 from boom.data.manifest import resolve_root  # noqa: E402
-from boom.data.prepare import prepare, read_jsonl  # noqa: E402
+from boom.data.prepare import prepare  # noqa: E402
 
 DATASETS = {"scifact": "retrieval", "snli": "nli", "banking77": "classification"}
 HYPER = {"batch_size": 32, "learning_rate": 5e-5, "warmup_ratio": 0.1, "epochs": 1, "temperature": 0.05,

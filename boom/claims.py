@@ -43,7 +43,8 @@ import yaml
 
 from boom import items as items_mod
 from boom.errors import BoomError
-from boom.provenance import record, write_json
+from boom.io import write_json
+from boom.provenance import record
 
 KINDS = ("better", "close", "worst", "cheaper")
 SUITES = ("in_domain", "out_of_domain", "new_domain")

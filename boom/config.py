@@ -15,9 +15,8 @@ import jsonschema
 import yaml
 
 from boom.errors import BoomError
+from boom.paths import CONFIG_DIR, REPO_ROOT  # noqa: F401 (REPO_ROOT: the config's relative paths)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "config"
 SCHEMA_PATH = CONFIG_DIR / "schema.yaml"
 
 # Merge operators accepted in the config: the methods SentenceTransformer.merge documents as
@@ -169,6 +168,29 @@ def _key_path(parts) -> str:
     return ".".join(str(p) for p in parts) or "<top level>"
 
 
+# JSON Schema's `integer` accepts 16.0; boom's file names would then hold "16.0", which no rule
+# pattern matches, and a target could quietly plan nothing. Only a YAML/JSON whole number is one.
+_STRICT_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_STRICT_TYPES)
+
+
+def _type_hint(error: jsonschema.ValidationError) -> str:
+    """How to write the value the schema wanted, where YAML's reading is the surprise."""
+    wanted, value = error.validator_value, error.instance
+    wanted = wanted if isinstance(wanted, list) else [wanted]
+    if "integer" in wanted and isinstance(value, float) and value.is_integer():
+        return f"; write {int(value)}, a whole number without a decimal point"
+    if isinstance(value, str) and ("number" in wanted or "integer" in wanted):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return (f"; YAML reads {value} as text (a number in exponent form needs a decimal point and a signed "
+                f"exponent, e.g. 5.0e-5), or write it out: {float(value):g}")
+    return ""
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
     where = _key_path(error.absolute_path)
     if error.validator == "additionalProperties":
@@ -183,6 +205,14 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"config key {where} is missing a required entry: {error.message}"
     if error.validator == "enum":
         return f"config key {where} = {error.instance!r} is not one of {error.validator_value}"
+    if "propertyNames" in error.schema_path:  # a name, not a value
+        return (f"config key {where}.{error.instance}: '{error.instance}' is not a valid name here: use letters, "
+                "digits and underscores, starting with a letter")
+    if error.validator == "uniqueItems":
+        twice = next(x for i, x in enumerate(error.instance) if x in error.instance[:i])
+        return f"config key {where} lists {twice!r} twice; name each entry once"
+    if error.validator == "type":
+        return f"config key {where} = {error.instance!r}: {error.message}{_type_hint(error)}"
     return f"config key {where} = {error.instance!r}: {error.message}"
 
 
@@ -190,7 +220,7 @@ def validate(config: dict) -> None:
     """Raise ConfigError naming the first offending key path, or return None."""
     schema = yaml.safe_load(SCHEMA_PATH.read_text())
     errors = sorted(
-        jsonschema.Draft202012Validator(schema).iter_errors(config),
+        _Validator(schema).iter_errors(config),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
     )
     if errors:
@@ -274,6 +304,7 @@ def _check_references(config: dict) -> None:
                               "in train.datasets: an out-of-domain or new-domain task must never be trained on")
     _check_merge_method("merge.method", config["merge"]["method"], config["merge"]["parameters"], 2)
     _check_interaction(config)
+    _check_limits(config)
 
     for exp, exp_spec in config["experiments"].items():
         variants = exp_spec["variants"]
@@ -299,10 +330,11 @@ def _check_references(config: dict) -> None:
         if "cost_reference" in exp_spec and exp_spec["cost_reference"] not in exp_spec.get("report", variants):
             raise ConfigError(f"config key experiments.{exp}.cost_reference: '{exp_spec['cost_reference']}' is not a "
                               f"reported variant of experiment '{exp}'")
-        for shown in exp_spec.get("report", []) + exp_spec.get("sunk_cost", []):
-            if shown not in variants:
-                raise ConfigError(f"config key experiments.{exp}.report: '{shown}' is not a variant of experiment "
-                                  f"'{exp}' (variants: {', '.join(variants)})")
+        for key in ("report", "sunk_cost"):
+            for shown in exp_spec.get(key, []):
+                if shown not in variants:
+                    raise ConfigError(f"config key experiments.{exp}.{key}: '{shown}' is not a variant of experiment "
+                                      f"'{exp}' (variants: {', '.join(variants)})")
         roles = {spec["role"] for spec in config["evaluation"]["tasks"].values()}
         roles |= set(config["evaluation"].get("benchmarks") or {})  # suites of mteb benchmarks
         for suite in exp_spec.get("suites", []):
@@ -363,6 +395,13 @@ def _check_merge_variant(config: dict, exp: str, name: str, v: dict) -> None:
             raise ConfigError(f"config key {where}.datasets: '{missing[0]}' is not in interaction.datasets, so it "
                               "has no cluster; add it there or leave interaction.datasets null (the whole mix)")
         n_parts = None if groups is None else len(groups)
+        if n_parts is not None and n_parts < 2:
+            raise ConfigError(f"config key {where}.split: `split: {v['split']}` over {sorted(sum(groups, []))} gives "
+                              "one part, and a merge needs two or more models: list more datasets (`datasets`), "
+                              "or make it a `train` variant")
+        if v["split"] == "clusters" and config["interaction"]["clusters"] < 2:
+            raise ConfigError(f"config key interaction.clusters = {config['interaction']['clusters']}: "
+                              f"{where} merges one model per cluster, and a merge needs two or more")
     else:
         for key in ("datasets", "schedule"):
             if key in v:
@@ -402,6 +441,29 @@ def _check_interaction(config: dict) -> None:
             raise ConfigError(
                 f"config key interaction.train_examples + heldout_examples = {need}, but train.datasets.{ds}"
                 f".max_examples is {cap}: lower the interaction budget or raise the cap")
+
+
+# Position embeddings of the local base models: a longer max_seq_length would index past them.
+# A Hub model's own limit is checked when the training or evaluation stage loads it.
+POSITION_LIMITS = {"gt_minilm": 512, "tiny_random": 512}
+
+
+def _check_limits(config: dict) -> None:
+    """Values the model, the data or the devices cannot take, refused before anything runs."""
+    limit = POSITION_LIMITS.get(config["model"]["source"])
+    for section in ("train", "evaluation"):
+        length = config[section]["max_seq_length"]
+        if limit is not None and length > limit:
+            raise ConfigError(f"config key {section}.max_seq_length = {length}: the base model "
+                              f"({config['model']['source']}) has {limit} positions; use at most {limit}")
+    devices = config["train"].get("devices", 1)
+    if config["train"]["batch_size"] % devices:
+        raise ConfigError(f"config key train.batch_size = {config['train']['batch_size']}: it does not split over "
+                          f"train.devices = {devices}; use a multiple of {devices}")
+    probed = config["interaction"]["datasets"] or list(config["train"]["datasets"])
+    if config["interaction"]["clusters"] > len(probed):
+        raise ConfigError(f"config key interaction.clusters = {config['interaction']['clusters']}: the analysis "
+                          f"probes {len(probed)} datasets, so there can be at most {len(probed)} clusters")
 
 
 def _check_schedule(where: str, variant: dict) -> None:

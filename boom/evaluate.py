@@ -23,9 +23,7 @@ result whose task data changed since (another dataset revision) is recomputed.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import tempfile
 import time
 from contextlib import contextmanager
@@ -33,7 +31,9 @@ from pathlib import Path
 
 from boom import failpoints, items, models
 from boom.data.manifest import resolve_root
-from boom.provenance import record, write_json
+from boom.io import replacing, write_json
+from boom.provenance import record
+from boom.stage import json_arg
 
 log = logging.getLogger("boom.evaluate")
 
@@ -45,7 +45,7 @@ def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int, query_ins
     import torch
 
     model = models.load(Path(model_dir), device="cuda" if torch.cuda.is_available() else "cpu")
-    model.max_seq_length = max_seq_length
+    models.set_max_seq_length(model, max_seq_length, "evaluation.max_seq_length")
     model.model_card_data.model_name = f"boom/{model_id}"
     revision = fingerprint(Path(model_dir), max_seq_length=max_seq_length, query_instruction=query_instruction,
                            eval_version=EVAL_VERSION)
@@ -163,10 +163,8 @@ def write_task_result(task_result, path: Path) -> None:
     """mteb's own file of a TaskResult (`to_disk`: scores rounded to 6 decimals), written beside
     `path` and renamed into place. The same file as mteb's result cache holds, so that a task
     served from the cache after a crash gives the very numbers a fresh run gives."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    task_result.to_disk(tmp)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        task_result.to_disk(tmp)
 
 
 def evaluate(model_dir: Path, model_id: str, task_name: str, spec: dict, root: Path,
@@ -181,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, type=Path, help="folder of the model to evaluate")
     parser.add_argument("--model-id", required=True, help="the model's recipe id (its unique mteb name)")
-    parser.add_argument("--tasks", required=True, help="JSON: task name -> its evaluation.tasks entry")
+    parser.add_argument("--tasks", required=True, type=json_arg("--tasks"), help="JSON: task name -> its evaluation.tasks entry")
     parser.add_argument("--root", required=True, help="data mirror root")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-seq-length", type=int, default=256)
@@ -199,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     root = resolve_root(args.root)
     encoder = load_for_eval(args.model, args.model_id, args.max_seq_length, args.query_instruction)
     cache = result_cache(args.cache_dir)
-    tasks = json.loads(args.tasks)
+    tasks = args.tasks
     for i, (name, spec) in enumerate(tasks.items(), 1):
         start = time.perf_counter()
         items_path = None

@@ -16,6 +16,11 @@ Snakemake killing the job; the server kills its children and exits when Snakemak
 child dies with the server (PR_SET_PDEATHSIG). Snakemake's `benchmark:` files then see the
 client's wall time (right) but not the child's CPU and memory; the client logs those.
 
+Who may start a job: only the server's own user. The socket lies in a folder of its own that
+only that user can enter (0700, checked, removed when the server stops), and the server reads each
+peer's uid (SO_PEERCRED) and refuses any other, before reading its request; the client then runs
+the stage in its own process.
+
 This module imports nothing heavy itself: the child imports boom's own modules fresh from disk.
 """
 
@@ -26,15 +31,16 @@ import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import uuid
 
 ENV_VAR = "BOOM_FORK_SERVER"
 PRELOAD = ("torch", "transformers", "sentence_transformers", "mteb", "sklearn", "pandas")
@@ -45,6 +51,7 @@ IMPORT_TIME_ENV = ("HF_", "HUGGINGFACE", "TRANSFORMERS", "SENTENCE_TRANSFORMERS"
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
               "NUMEXPR_NUM_THREADS")
 _HEADER = struct.Struct(">I")
+_UCRED = struct.Struct("iII")  # struct ucred: pid_t, uid_t, gid_t
 
 
 def _interpreter() -> list[str]:
@@ -92,11 +99,22 @@ def run(module: str, argv: list[str]) -> int | None:
                           "interpreter": _interpreter()}).encode()
     sys.stdout.flush()
     sys.stderr.flush()
-    socket.send_fds(sock, [_HEADER.pack(len(request))], [0, 1, 2])
-    sock.sendall(request)
     replies = sock.makefile("rb")
-    first = replies.readline()
-    if not first:
+    unread = None  # why the server cannot have had the whole request, if it cannot
+    try:
+        socket.send_fds(sock, [_HEADER.pack(len(request))], [0, 1, 2])
+        sock.sendall(request)
+    except OSError as error:  # it closed before reading it all (a refusal may be waiting still)
+        unread = error
+    try:
+        first = replies.readline()
+    except OSError as error:  # a reset: it closed with the request unread
+        first, unread = b"", unread or error
+    if not first and unread:  # nothing can have run: the stage may run here
+        print(f"boom: running {label} in its own process: the fork server at {path} did not take it ({unread})",
+              file=sys.stderr)
+        return None
+    if not first:  # it read the request and closed: whether a child started is unknown
         print(f"boom: the fork server at {path} closed the connection before taking {label}", file=sys.stderr)
         return 1
     started = json.loads(first)
@@ -120,6 +138,8 @@ def run(module: str, argv: list[str]) -> int | None:
 def serve(path: str, preload=PRELOAD, allowed=("boom.",)) -> None:
     """Import `preload`, listen on `path` and fork a child per job until the parent exits or
     SIGTERM arrives."""
+    folder = os.path.dirname(os.path.abspath(path))
+    _check_private(folder)  # a socket others can reach would run their arguments as this user
     start = time.perf_counter()
     baseline = (_interpreter(), _import_time_env(os.environ))  # before imports set their own (torch does)
     for name in preload:
@@ -128,6 +148,7 @@ def serve(path: str, preload=PRELOAD, allowed=("boom.",)) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".binding")
+    os.chmod(path + ".binding", 0o600)
     listener.listen(64)
     os.rename(path + ".binding", path)  # the path exists once the server listens
     print(f"boom fork server: {', '.join(preload) or 'nothing'} imported in {time.perf_counter() - start:.1f} s; "
@@ -156,10 +177,44 @@ def serve(path: str, preload=PRELOAD, allowed=("boom.",)) -> None:
         listener.close()
         if os.path.exists(path):
             os.unlink(path)
+        try:  # the folder start() made for the socket; left alone if anything else is in it
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
+def _check_private(folder: str) -> None:
+    """Raise unless `folder` is a real folder of this user's that nobody else may enter."""
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) != 0o700:
+        raise PermissionError(f"{folder} is not a folder of uid {os.getuid()} with mode 0700 (it is "
+                              f"{stat.filemode(info.st_mode)}, uid {info.st_uid}): refusing to serve jobs from it")
+
+
+def _peer_uid(conn: socket.socket) -> int | None:
+    """The connecting process's uid, as the kernel recorded it at connect (Linux); None if unknown."""
+    try:
+        _pid, uid, _gid = _UCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
+    except (AttributeError, OSError, struct.error):  # no SO_PEERCRED here: nobody is let in
+        return None
+    return uid
 
 
 def _accept(listener, jobs, baseline, allowed) -> None:
     conn, _ = listener.accept()
+    uid = _peer_uid(conn)
+    if uid != os.getuid():
+        # Checked before reading anything: its request and streams are never taken. The refusal
+        # is sent without blocking (a peer that reads nothing cannot stall the server).
+        print(f"boom fork server: refused a connection from uid {uid}: not this server's uid {os.getuid()}",
+              flush=True)
+        try:
+            conn.setblocking(False)
+            conn.send(json.dumps({"refused": "the fork server serves its own user only"}).encode() + b"\n")
+        except OSError:
+            pass
+        conn.close()
+        return
     fds: list[int] = []
     try:
         conn.settimeout(30)
@@ -293,11 +348,21 @@ def start(log_path: str, preload=PRELOAD, timeout: float = 180.0) -> subprocess.
     jobs start their own processes) if it is disabled or not listening within `timeout`."""
     if os.environ.get(ENV_VAR) == "0":
         return None
-    path = os.path.join(tempfile.gettempdir(), f"boom-{os.getpid()}-{uuid.uuid4().hex[:8]}.sock")
+    # Not the shared temporary folder itself: a fresh folder only this user may enter (mkdtemp
+    # makes it 0700 whatever the umask; checked all the same), whatever the socket's own mode.
+    folder = tempfile.mkdtemp(prefix=f"boom-{os.getpid()}-")
+    try:
+        _check_private(folder)
+    except PermissionError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"boom: no fork server ({error}); every job starts its own process", file=sys.stderr)
+        return None
+    path = os.path.join(folder, "fork.sock")
     os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
     with open(log_path, "a") as log:
         server = subprocess.Popen([sys.executable, "-m", "boom.forkserver", path, *preload], stdout=log,
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server.socket_folder = folder  # for stop(), should the server not remove it itself
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.poll() is None:
         if os.path.exists(path):
@@ -312,14 +377,18 @@ def start(log_path: str, preload=PRELOAD, timeout: float = 180.0) -> subprocess.
 
 def stop(server: subprocess.Popen | None) -> None:
     os.environ.pop(ENV_VAR, None)
-    if server is None or server.poll() is not None:
+    if server is None:
         return
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    folder = getattr(server, "socket_folder", None)
+    if folder:  # a server killed (or dead) before its own clean-up leaves the folder behind
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

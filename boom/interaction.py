@@ -57,7 +57,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from boom.provenance import record, write_json
+from boom.errors import BoomError
+from boom.io import read_jsonl, write_json
+from boom.provenance import record
+from boom.stage import json_arg
 
 log = logging.getLogger("boom.interaction")
 
@@ -74,7 +77,7 @@ def split_examples(rows: list[dict], train_n: int, heldout_n: int, seed: int) ->
     heldout = [rows[i] for i in order[:heldout_n]]
     train = [rows[i] for i in order[heldout_n:heldout_n + train_n]]
     if not train or not heldout:
-        raise ValueError(f"{len(rows)} examples cannot give both training and held-out examples "
+        raise BoomError(f"{len(rows)} examples cannot give both training and held-out examples "
                          f"(train_examples {train_n}, heldout_examples {heldout_n})")
     return train, heldout
 
@@ -355,14 +358,13 @@ def write_figures(delta: pd.DataFrame, matrix: pd.DataFrame, tree, prefix: Path,
 
 def analyse(base: Path, data: dict[str, Path], budget: dict, hyper: dict, threads: int) -> dict:
     from boom import models
-    from boom.data.prepare import read_jsonl
 
     budget = {**DEFAULTS, **budget}
     method, n_replicates = budget["method"], budget["replicates"]
     if method not in METHODS:
-        raise ValueError(f"interaction.method '{method}': one of {', '.join(METHODS)}")
+        raise BoomError(f"interaction.method '{method}': one of {', '.join(METHODS)}")
     if n_replicates < 1:
-        raise ValueError(f"interaction.replicates {n_replicates}: at least 1")
+        raise BoomError(f"interaction.replicates {n_replicates}: at least 1")
     train_n, heldout_n = budget["train_examples"], budget["heldout_examples"]
     models.set_threads(threads)
     rows = {name: read_jsonl(path) for name, path in sorted(data.items())}
@@ -405,8 +407,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", required=True, type=Path, help="folder of the base model")
     parser.add_argument("--data", nargs="+", required=True, help="NAME=PATH of each prepared training file")
-    parser.add_argument("--budget", required=True, help="JSON: the config's interaction section")
-    parser.add_argument("--hyper", required=True, help="JSON: batch_size, learning_rate, temperature, max_seq_length")
+    parser.add_argument("--budget", required=True, type=json_arg("--budget"), help="JSON: the config's interaction section")
+    parser.add_argument("--hyper", required=True, type=json_arg("--hyper"), help="JSON: batch_size, learning_rate, temperature, max_seq_length")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out-dir", required=True, type=Path)
     parser.add_argument("--figures-prefix", required=True, type=Path)
@@ -414,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     data = {k: Path(v) for k, v in (item.split("=", 1) for item in args.data)}
-    budget, hyper = json.loads(args.budget), json.loads(args.hyper)
+    budget, hyper = args.budget, args.hyper
     start = time.perf_counter()
     result = analyse(args.base, data, budget, hyper, args.threads)
     wall = time.perf_counter() - start

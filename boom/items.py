@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from boom.errors import BoomError
+from boom.io import atomic_write_text
 
 log = logging.getLogger("boom.items")
 
@@ -99,12 +100,7 @@ def cache_path(cache_dir: Path, model_meta, task_name: str) -> Path:
 
 def write(record: dict, path: Path) -> None:
     """The items file, written beside `path` and renamed into place."""
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(record, separators=(",", ":")) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(record, separators=(",", ":")) + "\n")
 
 
 def read(path: Path) -> dict:

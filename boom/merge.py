@@ -28,7 +28,6 @@ import argparse
 import json
 import logging
 import math
-import os
 import shutil
 import struct
 import time
@@ -39,7 +38,9 @@ import torch
 from boom import failpoints
 from boom.config import MERGE_METHODS, merge_method_error
 from boom.errors import BoomError
-from boom.provenance import record, write_json
+from boom.io import replacing_dir, write_json
+from boom.provenance import record
+from boom.stage import json_arg
 
 log = logging.getLogger("boom.merge")
 
@@ -80,6 +81,18 @@ def check_method(method: str, parameters: dict, n_inputs: int) -> None:
     error = merge_method_error(method, parameters, n_inputs)
     if error:
         raise MergeInputError(error)
+
+
+def check_distinct(inputs: list[Path]) -> None:
+    """A merge stage merges two or more distinct models: one model (with or without the base) is
+    that model rescaled, and would be reported as a merge it is not. (merge_folders itself takes
+    what the method takes: the identity tests merge one model.)"""
+    folders = [Path(i).resolve() for i in inputs]
+    for i, folder in enumerate(folders):
+        if folder in folders[:i]:
+            raise MergeInputError(f"model folder {inputs[i]} is given twice to the merge: merge distinct models")
+    if len(folders) < 2:
+        raise MergeInputError(f"the merge was given one model ({inputs[0]}): a merge needs two or more models")
 
 
 # --- reading saved folders --------------------------------------------------------------------
@@ -284,23 +297,18 @@ def merge_folders(method: str, parameters: dict, inputs: list[Path], base: Path 
         params.setdefault("weight", 1.0)
     if method == "slerp":
         params.setdefault("t", 0.5)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(sources[0], tmp, ignore=shutil.ignore_patterns("*.safetensors", "README.md"))
-    with torch.random.fork_rng(devices=[]):  # DARE / DELLA drop weights at random: seeded, caller's RNG kept
-        torch.manual_seed(seed)
-        for rel in _weight_files(sources[0]):
-            _merge_file([s / rel for s in sources], tmp / rel, method, params, base_index, group_bytes)
-    failpoints.reach("merge-written")
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+    with replacing_dir(out) as tmp:
+        shutil.copytree(sources[0], tmp, ignore=shutil.ignore_patterns("*.safetensors", "README.md"))
+        with torch.random.fork_rng(devices=[]):  # DARE / DELLA drop weights at random: seeded, caller's RNG kept
+            torch.manual_seed(seed)
+            for rel in _weight_files(sources[0]):
+                _merge_file([s / rel for s in sources], tmp / rel, method, params, base_index, group_bytes)
+        failpoints.reach("merge-written")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--recipe", required=True, help="the merge recipe, as JSON")
+    parser.add_argument("--recipe", required=True, type=json_arg("--recipe"), help="the merge recipe, as JSON")
     parser.add_argument("--base", required=True, type=Path, help="folder of the inputs' shared base model")
     parser.add_argument("--inputs", nargs="+", required=True, type=Path, help="folders of the models to merge")
     parser.add_argument("--out", required=True, type=Path, help="folder to write the merged model to")
@@ -308,7 +316,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
-    recipe = json.loads(args.recipe)
+    recipe = args.recipe
+    check_distinct(args.inputs)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     merge_folders(recipe["method"], recipe["parameters"], args.inputs, args.base, args.out)

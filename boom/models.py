@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,6 +11,8 @@ from sentence_transformers.sentence_transformer.modules import Normalize, Poolin
 
 from boom import failpoints
 from boom.errors import BoomError
+from boom.io import replacing_dir
+from boom.stage import json_arg
 
 # Size of the smoke scale's random encoder: small enough to train and evaluate in seconds, with
 # MiniLM's real WordPiece vocabulary so that it reads the same text the default scale reads.
@@ -28,6 +28,15 @@ QUERY_PROMPT = "Instruct: {instruction}\nQuery: "
 def set_threads(threads: int) -> None:
     """Pin torch's CPU thread count (the rule's `threads:`): results depend on it bitwise."""
     torch.set_num_threads(threads)
+
+
+def set_max_seq_length(model: SentenceTransformer, length: int, key: str) -> None:
+    """Set the model's sequence length, refusing one beyond its position embeddings (the config
+    checks the local bases' limits at parse time; a Hub model's is known once it is loaded)."""
+    limit = getattr(model[0].auto_model.config, "max_position_embeddings", None)
+    if limit is not None and length > limit:
+        raise BoomError(f"config key {key} = {length}: the model has {limit} positions; use at most {limit}")
+    model.max_seq_length = length
 
 
 def gt_minilm_path() -> Path:
@@ -50,7 +59,7 @@ def build_tiny_random(seed: int, architecture: str = "bert", pooling: str = "mea
         config = Qwen3Config(vocab_size=tokenizer.vocab_size, pad_token_id=tokenizer.pad_token_id, **TINY_QWEN3)
         body = Qwen3Model(config)
     else:
-        raise ValueError(f"unknown tiny architecture {architecture!r} (known: bert, qwen3)")
+        raise ModelError(f"unknown tiny architecture {architecture!r} (known: bert, qwen3)")
     with tempfile.TemporaryDirectory() as tmp:
         body.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
@@ -67,7 +76,7 @@ def cut_layers(model: SentenceTransformer, layers: int) -> None:
     body = model[0].auto_model
     total = body.config.num_hidden_layers
     if not 1 <= layers <= total:
-        raise ValueError(f"model.layers = {layers}: the base has {total} layers; keep between 1 and {total}")
+        raise ModelError(f"config key model.layers = {layers}: the base has {total} layers; keep between 1 and {total}")
     body.encoder.layer = body.encoder.layer[:layers]
     body.config.num_hidden_layers = layers
 
@@ -89,7 +98,7 @@ def build_base(spec: dict) -> SentenceTransformer:
                               processor_kwargs={"revision": spec.get("revision")}, max_seq_length=512)
         dim = encoder.auto_model.config.hidden_size
         return SentenceTransformer(modules=[encoder, Pooling(dim, spec.get("pooling", "mean")), Normalize()], device="cpu")
-    raise ValueError(f"unknown model source {source!r} (known: gt_minilm, tiny_random, hub)")
+    raise ModelError(f"unknown model source {source!r} (known: gt_minilm, tiny_random, hub)")
 
 
 class ModelError(BoomError, RuntimeError):
@@ -111,28 +120,23 @@ def load(path: Path, device: str = "cpu") -> SentenceTransformer:
 def save_atomically(model: SentenceTransformer, out: Path) -> None:
     """Save to a temporary folder beside `out`, then rename it into place, so that a crash never
     leaves a half-written model where a reader expects a finished one."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp))
-    failpoints.reach("model-written")
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+    with replacing_dir(out) as tmp:
+        model.save_pretrained(str(tmp))
+        failpoints.reach("model-written")
 
 
 def main(argv: list[str] | None = None) -> None:
     """python -m boom.models --recipe '<base recipe json>' --out DIR: materialise a base model."""
     import argparse
-    import json
 
-    from boom.provenance import record, write_json
+    from boom.io import write_json
+    from boom.provenance import record
 
     parser = argparse.ArgumentParser(description="Write the base model named by a base recipe to a folder.")
-    parser.add_argument("--recipe", required=True, help="the base recipe, as JSON")
+    parser.add_argument("--recipe", required=True, type=json_arg("--recipe"), help="the base recipe, as JSON")
     parser.add_argument("--out", required=True, type=Path, help="folder to write the model to")
     args = parser.parse_args(argv)
-    recipe = json.loads(args.recipe)
+    recipe = args.recipe
     set_threads(1)
     save_atomically(build_base(recipe), args.out)
     write_json(args.out.parent / "provenance.json", record(recipe=recipe, model_id=args.out.parent.name))

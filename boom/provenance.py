@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
-import os
 import platform
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-from boom.config import REPO_ROOT
+from boom.paths import REPO_ROOT
 
 _PACKAGES = ("torch", "transformers", "sentence-transformers", "mteb", "mergekit", "datasets",
              "accelerate", "numpy", "pandas", "snakemake")
@@ -55,11 +52,3 @@ def record(**fields: Any) -> dict[str, Any]:
 def _torch_threads() -> int | None:
     torch = sys.modules.get("torch")
     return torch.get_num_threads() if torch is not None else None
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically: to a temporary file beside `path`, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-    os.replace(tmp, path)

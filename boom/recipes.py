@@ -164,6 +164,19 @@ def check_steps(recipe: dict, min_steps: int, where: str) -> None:
                           "train.batch_size or its ratio's share, or lower train.min_steps")
 
 
+def check_merge_parts(parts: list[dict], names: list, where: str) -> None:
+    """Refuse a merge of fewer than two distinct models: one cluster, or two inputs that are one
+    recipe (a bag at ratio 1.0 is the whole corpus) would be reported as a merge they are not."""
+    if len(parts) < 2:
+        raise RecipeError(f"{where} merges {len(parts)} model ({names}): a merge needs two or more; "
+                          "raise interaction.clusters or make it a `train` variant")
+    ids = [model_id(p) for p in parts]
+    for i, mid in enumerate(ids):
+        if mid in ids[:i]:
+            raise RecipeError(f"{where}: its inputs {names[ids.index(mid)]!r} and {names[i]!r} are the same model "
+                              f"({mid}; a bag at ratio 1.0 is the whole corpus): merge distinct models")
+
+
 @dataclass(frozen=True)
 class Resolved:
     """Every model the configured experiments need, and which model each variant/seed is."""
@@ -213,6 +226,8 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                                                              f"{', '.join(group)})")
                         else:
                             parts = [recipe_of(i) for i in v["inputs"]]
+                        if parts is not None and None not in parts:
+                            check_merge_parts(parts, v.get("inputs") or groups, f"experiment '{exp}', variant '{name}'")
                         cache[name] = None if parts is None or None in parts else merge_recipe(
                             config, v.get("method", config["merge"]["method"]),
                             v.get("parameters", config["merge"]["parameters"]), parts)

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from boom.provenance import record, write_json
+from boom.io import write_json
+from boom.provenance import record
+from boom.stage import json_arg
 
 COLUMNS = ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
 SUITE_LABEL = {"in_domain": "ID", "out_of_domain": "OOD", "new_domain": "New"}
@@ -190,8 +192,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("summary", help="collect every evaluation into the tidy results table")
-    s.add_argument("--variants", required=True, help="JSON list of {experiment, variant, seed, model}")
-    s.add_argument("--tasks", required=True, help="JSON of task name -> {role, task_type, main_score}")
+    s.add_argument("--variants", required=True, type=json_arg("--variants", list), help="JSON list of {experiment, variant, seed, model}")
+    s.add_argument("--tasks", required=True, type=json_arg("--tasks"), help="JSON of task name -> {role, task_type, main_score}")
     s.add_argument("--eval-dir", required=True, type=Path)
     s.add_argument("--out", required=True, type=Path)
     c = sub.add_parser("concat", help="concatenate per-experiment summaries into one")
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--out", required=True, type=Path)
     c.add_argument("--columns", choices=["summary", "costs"], default="summary", help="which table is concatenated")
     k = sub.add_parser("costs", help="each variant's training cost, from its models' cost.json")
-    k.add_argument("--variants", required=True, help="JSON list of {experiment, variant, seed, model, trained}")
+    k.add_argument("--variants", required=True, type=json_arg("--variants", list), help="JSON list of {experiment, variant, seed, model, trained}")
     k.add_argument("--models-dir", required=True, type=Path)
     k.add_argument("--out", required=True, type=Path)
     e = sub.add_parser("experiment", help="one experiment's table (csv, md, tex) and figure (png, pdf)")
@@ -208,14 +210,14 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--reference", help="the variant whose training cost is 1")
     e.add_argument("--experiment", required=True)
     e.add_argument("--out-prefix", required=True, type=Path)
-    e.add_argument("--config-json", required=True, help="the resolved configuration, recorded beside the outputs")
+    e.add_argument("--config-json", required=True, type=json_arg("--config-json"), help="the resolved configuration, recorded beside the outputs")
     args = parser.parse_args(argv)
 
     if args.command in ("summary", "concat", "costs"):
         if args.command == "summary":
-            df = summarize(json.loads(args.variants), json.loads(args.tasks), args.eval_dir)
+            df = summarize(args.variants, args.tasks, args.eval_dir)
         elif args.command == "costs":
-            df = training_costs(json.loads(args.variants), args.models_dir)
+            df = training_costs(args.variants, args.models_dir)
         else:
             df = pd.concat([pd.read_csv(p) for p in args.inputs], ignore_index=True)
             df = df[COLUMNS] if args.columns == "summary" else df
@@ -229,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         costs = pd.read_csv(args.costs) if args.costs else None
         write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference)
         write_json(Path(f"{args.out_prefix}.provenance.json"), record(
-            experiment=args.experiment, config=json.loads(args.config_json),
+            experiment=args.experiment, config=args.config_json,
             models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])),
         ))
         print(f"wrote {args.out_prefix}.{{csv,md,tex,png,pdf}}")

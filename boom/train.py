@@ -13,7 +13,6 @@ classification and clustering data.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import socket
@@ -22,10 +21,11 @@ import time
 from pathlib import Path
 
 from boom import batching, losses, models, schedules
-from boom.data.prepare import read_jsonl
 from boom.data.sources import in_batch_negatives
 from boom.errors import BoomError
-from boom.provenance import record, write_json
+from boom.io import read_jsonl, write_json
+from boom.provenance import record
+from boom.stage import json_arg
 
 log = logging.getLogger("boom.train")
 
@@ -102,7 +102,7 @@ def to_columns(examples: list[dict]):
 
     ks = {len(e["negatives"]) for e in examples}
     if len(ks) != 1:
-        raise ValueError(f"examples of one dataset must share the number of hard negatives, got {sorted(ks)}")
+        raise TrainingError(f"examples of one dataset must share the number of hard negatives, got {sorted(ks)}")
     k = ks.pop()
     columns = {"anchor": [e["query"] for e in examples], "positive": [e["positive"] for e in examples]}
     for j in range(k):
@@ -144,7 +144,7 @@ def world_size(recipe: dict) -> int:
     devices = recipe.get("devices", 1)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world != devices:
-        raise ValueError(f"the recipe trains on {devices} device(s) but this run has {world} process(es): launch it "
+        raise TrainingError(f"the recipe trains on {devices} device(s) but this run has {world} process(es): launch it "
                          f"with `torchrun --nproc-per-node {devices} -m boom train ...`")
     return world
 
@@ -162,22 +162,22 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
     from sentence_transformers.base.sampler import BatchSamplers
 
     if set(data) != set(recipe["datasets"]):
-        raise ValueError(f"--data gives {sorted(data)} but the recipe trains on {sorted(recipe['datasets'])}")
+        raise TrainingError(f"--data gives {sorted(data)} but the recipe trains on {sorted(recipe['datasets'])}")
     task_types = {name: entry["task_type"] for name, entry in recipe["datasets"].items()}
     plan = schedules.stages(recipe["schedule"], task_types, recipe.get("order"))  # checked before any work
     if recipe["schedule"] == "mixed" and recipe.get("query_instruction"):
-        raise ValueError("schedule mixed cannot give each dataset its own query instruction; use a batch-level schedule")
+        raise TrainingError("schedule mixed cannot give each dataset its own query instruction; use a batch-level schedule")
     hyper = recipe["hyper"]
     world = world_size(recipe)
     if hyper["batch_size"] % world:
-        raise ValueError(f"global batch {hyper['batch_size']} does not split over {world} devices")
+        raise TrainingError(f"global batch {hyper['batch_size']} does not split over {world} devices")
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and torch.cuda.device_count() < world:
-        raise ValueError(f"the recipe trains on {world} devices but this job sees {torch.cuda.device_count()} GPU(s): "
+        raise TrainingError(f"the recipe trains on {world} devices but this job sees {torch.cuda.device_count()} GPU(s): "
                          f"give the train rule gpu={world} (profiles/slurm) or lower train.devices")
     models.set_threads(recipe["threads"])
     model = models.load(base)
-    model.max_seq_length = hyper["max_seq_length"]
+    models.set_max_seq_length(model, hyper["max_seq_length"], "train.max_seq_length")
     rows = {name: read_jsonl(data[name]) for name in sorted(data)}
     train_sets = {name: to_columns(r) for name, r in rows.items()}
     examples = sum(len(d) for d in train_sets.values())
@@ -275,14 +275,14 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--recipe", required=True, help="the resolved recipe, as JSON")
+    parser.add_argument("--recipe", required=True, type=json_arg("--recipe"), help="the resolved recipe, as JSON")
     parser.add_argument("--base", required=True, type=Path, help="folder of the base model")
     parser.add_argument("--data", nargs="+", required=True, help="NAME=PATH of each prepared training file")
     parser.add_argument("--out", required=True, type=Path, help="folder to write the trained model to")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
-    recipe = json.loads(args.recipe)
+    recipe = args.recipe
     data = dict(item.split("=", 1) for item in args.data)
     cost = train(recipe, args.base, {k: Path(v) for k, v in data.items()}, args.out)
     if cost is None:  # not rank 0 of a multi-device run

@@ -28,7 +28,9 @@ from pathlib import Path
 import pandas as pd
 
 from boom.errors import BoomError
-from boom.provenance import record, write_json
+from boom.io import write_json
+from boom.provenance import record
+from boom.stage import json_arg
 
 # Same machine, same thread counts: bitwise. Another CPU or BLAS may differ in the last digits.
 TOLERANCE = 1e-6
@@ -113,7 +115,7 @@ def report(table: pd.DataFrame, tolerance: float, picked: str = "") -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="*", default=[], help="the sample's model ids")
-    parser.add_argument("--why", default="{}", help="JSON: model id -> why it was picked")
+    parser.add_argument("--why", default={}, type=json_arg("--why"), help="JSON: model id -> why it was picked")
     parser.add_argument("--all-models", action="store_true",
                         help="compare every model the recomputed folder holds (a whole rerun of `paper`)")
     parser.add_argument("--committed", required=True, type=Path, help="folder of the committed eval results")
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
                           "from; run `snakemake --cores all paper` first")
     table = compare(args.models, args.committed, args.recomputed, args.tolerance)
     table.to_csv(f"{args.out_prefix}.csv", index=False)
-    why = json.loads(args.why)
+    why = args.why
     picked = ["The sample:", ""] + [f"- `{m}`: {why.get(m, 'named on the command line')}" for m in args.models] + [""]
     Path(f"{args.out_prefix}.md").write_text(report(table, args.tolerance, "\n".join(picked)))
     write_json(Path(f"{args.out_prefix}.provenance.json"), record(models=args.models, why=why, tolerance=args.tolerance))

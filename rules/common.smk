@@ -6,9 +6,10 @@ import os
 import sys
 
 from boom import forkserver
-from boom.config import ConfigError, check_config_files, check_owner, claim_owner, drop_removed, validate
+from boom.config import check_config_files, check_owner, claim_owner, drop_removed, validate
 from boom.data.manifest import resolve_root
 from boom.errors import BoomError
+from boom.io import set_offline
 from boom.items import has_items
 from boom.data.sources import MIRROR, SOURCES, evaluation_tasks, task_info
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
@@ -16,16 +17,16 @@ from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_d
 try:
     check_config_files(workflow.configfiles)
     validate(drop_removed(config))
-    for _folder in (config["results_dir"], config["figures_dir"]):
-        check_owner(_folder, config["scale"])
-except ConfigError as _error:
+    for _key in ("results_dir", "figures_dir"):  # Snakemake's paths do not expand `~`
+        config[_key] = os.path.expanduser(config[_key])
+        check_owner(config[_key], config["scale"])
+except BoomError as _error:
     sys.exit(f"boom: {_error}")
 
 # The default and smoke scales never reach the network: tell the Hugging Face libraries so, or
 # loading a local model or JSON file still tries it. The paper scale downloads from the Hub.
 if config["model"]["source"] != "hub":
-    for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        os.environ[_var] = "1"
+    set_offline()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 envvars:
@@ -44,16 +45,16 @@ RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 LOGS = f"logs/{config['scale']}"
 DATA_ROOT = resolve_root(config["data"]["root"])
-# Task name -> spec: the data-mirror tasks, or the tasks of a suite's mteb benchmark (paper scale).
-TASKS = evaluation_tasks(config["evaluation"])
-TASK_INFO = task_info(TASKS)
-# Suite name -> its tasks, in config order (only suites that have tasks).
-SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ("in_domain", "out_of_domain", "new_domain")}
-SUITES = {s: tasks for s, tasks in SUITES.items() if tasks}
-try:
+try:  # what reads the data mirror (its MANIFEST.tsv) at parse time: its errors are one line too
+    # Task name -> spec: the data-mirror tasks, or the tasks of a suite's mteb benchmark (paper scale).
+    TASKS = evaluation_tasks(config["evaluation"])
+    TASK_INFO = task_info(TASKS)
     RESOLVED = resolve(config)
 except BoomError as _error:
     sys.exit(f"boom: {_error}")
+# Suite name -> its tasks, in config order (only suites that have tasks).
+SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ("in_domain", "out_of_domain", "new_domain")}
+SUITES = {s: tasks for s, tasks in SUITES.items() if tasks}
 RECIPES = RESOLVED.recipes
 FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
 

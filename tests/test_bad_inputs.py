@@ -9,7 +9,10 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,9 @@ from boom import __main__ as boom_cli
 from boom import config as boom_config
 from boom import models, stage
 from boom.data.sources import SOURCES
+from boom.errors import BoomError
+from boom.io import set_offline
+from boom.recipes import resolve
 
 CASES = {}
 
@@ -42,9 +48,9 @@ def _stage_error(*argv):
     with contextlib.redirect_stderr(stderr), pytest.raises(SystemExit) as exit_:
         stage.main([str(a) for a in argv])
     assert exit_.value.code == 1, exit_.value.code
-    message = stderr.getvalue().strip()
-    assert "Traceback" not in message and "\n" not in message, message
-    return message
+    output = stderr.getvalue()
+    assert "Traceback" not in output, output
+    return output.replace("\r", "\n").strip().splitlines()[-1]  # after any progress bar: the one line
 
 
 # ---------------------------------------------------------------- config
@@ -142,6 +148,180 @@ def _(ws):
     return str(error.value)
 
 
+def _plan_error(ws, text):
+    """A layer that validates but cannot be planned: the recipes' own checks, as at parse time."""
+    layer = ws.tmp / "layer.yaml"
+    layer.write_text(text)
+    with pytest.raises(BoomError) as error:
+        resolve(boom_config.load(layer))
+    return str(error.value)
+
+
+# ---------------------------------------------------------------- plans that would fail quietly
+# (a file name holding "16.0" matches no rule: a dry run would plan nothing and say so with exit 0)
+
+@case("a whole-number float seed", "config key seeds.0 = 1.0", "write 1, a whole number")
+def _(ws):
+    return _config_error(ws, "seeds: [1.0]\n")
+
+
+@case("a whole-number float cap", "train.datasets.scifact.max_examples = 16.0", "write 16")
+def _(ws):
+    return _config_error(ws, "train:\n  datasets:\n    scifact: {max_examples: 16.0}\n")
+
+
+@case("a whole-number float batch", "config key train.batch_size = 32.0", "write 32")
+def _(ws):
+    return _config_error(ws, "train:\n  batch_size: 32.0\n")
+
+
+@case("a boolean for a number", "config key train.hard_negatives = True", "not of type 'integer'")
+def _(ws):
+    return _config_error(ws, "train:\n  hard_negatives: yes\n")
+
+
+@case("a learning rate YAML reads as text", "train.learning_rate = '5e-5'", "YAML reads 5e-5 as text", "5.0e-5")
+def _(ws):
+    return _config_error(ws, "train:\n  learning_rate: 5e-5\n")
+
+
+@case("an experiment name that is no rule name", "experiments.my-slice", "letters, digits and underscores")
+def _(ws):
+    return _config_error(ws, "experiments:\n  my-slice:\n    variants:\n      base: {kind: base}\n")
+
+
+# ---------------------------------------------------------------- merges that are not merges
+
+@case("a split merge over one dataset", "experiments.granularity.variants.dataset.split", "gives one part")
+def _(ws):
+    return _config_error(ws, "experiments:\n  granularity:\n    variants:\n"
+                             "      dataset: {kind: merge, split: dataset, datasets: [scifact]}\n")
+
+
+@case("a task-type merge over one task type", "variants.multislerp.split", "`split: task_type`", "one part")
+def _(ws):
+    return _config_error(ws, "experiments:\n  merge_operators:\n    variants:\n"
+                             "      multislerp: {kind: merge, split: task_type, method: multislerp, "
+                             "datasets: [stsb, sick]}\n")
+
+
+@case("a merge of one cluster", "interaction.clusters = 1", "a merge needs two or more")
+def _(ws):
+    return _config_error(ws, "interaction:\n  clusters: 1\n")
+
+
+@case("a merge that names one input twice", "experiments.slice.variants.merged.inputs lists 'snli' twice")
+def _(ws):
+    return _config_error(ws, "experiments:\n  slice:\n    variants:\n"
+                             "      merged: {kind: merge, inputs: [snli, snli]}\n")
+
+
+@case("a merge of two inputs that are one recipe", "variant 'merged': its inputs 'bag100' and 'bls'",
+      "are the same model", "ratio 1.0 is the whole corpus")
+def _(ws):
+    return _plan_error(ws, "experiments:\n  slice:\n    variants:\n      bls: {kind: train}\n"
+                           "      bag100: {kind: train, datasets: [scifact, snli], ratio: 1.0}\n      merged: {kind: merge, inputs: [bag100, bls]}\n")
+
+
+@case("a merge stage given one model", "the merge was given one model", "needs two or more models")
+def _(ws):
+    return _stage_error("merge", "--recipe", json.dumps({"method": "linear", "parameters": {}}), "--base",
+                        ws.finished, "--inputs", ws.finished, "--out", ws.fresh / "model")
+
+
+@case("a merge stage given one model twice", "is given twice to the merge", "merge distinct models")
+def _(ws):
+    return _stage_error("merge", "--recipe", json.dumps({"method": "linear", "parameters": {}}), "--base",
+                        ws.finished, "--inputs", ws.finished, ws.finished.parent / "../train-000000000000/model",
+                        "--out", ws.fresh / "model")
+
+
+# ---------------------------------------------------------------- values beyond what model, data or devices allow
+
+@case("a training length beyond the positions", "config key train.max_seq_length = 1024", "has 512 positions")
+def _(ws):
+    return _config_error(ws, "train:\n  max_seq_length: 1024\n")
+
+
+@case("an evaluation length beyond the positions", "evaluation.max_seq_length = 600", "use at most 512")
+def _(ws):
+    return _config_error(ws, "evaluation:\n  max_seq_length: 600\n")
+
+
+@case("a stage length beyond the loaded model's positions", "evaluation.max_seq_length = 4096", "has 512 positions")
+def _(ws):
+    return _stage_error("evaluate", "--model", ws.finished, "--model-id", "train-000000000000", "--tasks", "{}",
+                        "--root", ws.data_root, "--max-seq-length", 4096, "--out-dir", ws.fresh / "eval")
+
+
+@case("more clusters than datasets", "interaction.clusters = 20", "at most 14 clusters")
+def _(ws):
+    return _config_error(ws, "interaction:\n  clusters: 20\n")
+
+
+@case("a seed beyond 31 bits", "config key seeds.0 = 4294967296", "maximum of 2147483647")
+def _(ws):
+    return _config_error(ws, "seeds: [4294967296]\n")
+
+
+@case("a negative seed", "config key seeds.0 = -1", "minimum of 0")
+def _(ws):
+    return _config_error(ws, "seeds: [-1]\n")
+
+
+@case("a batch that does not split over the devices", "train.batch_size = 15", "multiple of 2")
+def _(ws):
+    return _config_error(ws, "train:\n  batch_size: 15\n  devices: 2\n")
+
+
+# ---------------------------------------------------------------- errors that were right but buried
+
+@case("a data root with no MANIFEST.tsv, at parse time", "has no MANIFEST.tsv", "set data.root")
+def _(ws):
+    return _plan_error(ws, f"data: {{root: {ws.tmp / 'no_mirror'}}}\n")
+
+
+@case("a MANIFEST.tsv with a wrong header", "MANIFEST.tsv is damaged: its header", "restore it")
+def _(ws):
+    (ws.tmp / "mirror").mkdir()
+    (ws.tmp / "mirror/MANIFEST.tsv").write_text("path\tsha256\nsnli/labels.dev\tabc\n")
+    return _plan_error(ws, f"data: {{root: {ws.tmp / 'mirror'}}}\n")
+
+
+@case("a MANIFEST.tsv with a short row", "MANIFEST.tsv is damaged at line 3", "tab-separated columns")
+def _(ws):
+    (ws.tmp / "mirror").mkdir()
+    good = (ws.data_root / "MANIFEST.tsv").read_text().splitlines()
+    (ws.tmp / "mirror/MANIFEST.tsv").write_text("\n".join([good[0], good[1], good[2][:40], *good[3:]]) + "\n")
+    return _plan_error(ws, f"data: {{root: {ws.tmp / 'mirror'}}}\n")
+
+
+@case("an unknown sunk-cost variant", "config key experiments.incremental.sunk_cost: 'existng'", "variants: base")
+def _(ws):
+    return _config_error(ws, "experiments:\n  incremental:\n    sunk_cost: [existng]\n")
+
+
+# ---------------------------------------------------------------- stage command lines
+
+@case("a file name where JSON is wanted", "--recipe takes JSON text, not 'recipe.json'", '--recipe "$(cat FILE)"')
+def _(ws):
+    data = [f"{k}={v}" for k, v in ws.train_files.items()]
+    return _stage_error("train", "--recipe", "recipe.json", "--base", ws.finished, "--data", *data,
+                        "--out", ws.fresh / "model")
+
+
+@case("a task name where JSON is wanted", "--tasks takes JSON text, not 'SciFact'")
+def _(ws):
+    return _stage_error("evaluate", "--model", ws.finished, "--model-id", "train-000000000000", "--tasks", "SciFact",
+                        "--root", ws.data_root, "--out-dir", ws.fresh / "eval")
+
+
+@case("JSON of the wrong shape", "--variants must be a JSON list, not dict")
+def _(ws):
+    return _stage_error("report", "summary", "--variants", "{}", "--tasks", "{}", "--eval-dir", ws.tmp,
+                        "--out", ws.fresh / "summary.csv")
+
+
 # ---------------------------------------------------------------- stages
 
 @case("an unknown stage", "unknown stage 'trian'", "a stage one of models, train")
@@ -237,3 +417,52 @@ def test_bad_input_gets_one_clear_message_and_loses_nothing(name, tmp_path, data
 
 def test_the_table_covers_at_least_twenty_cases():
     assert len(CASES) >= 20
+
+
+# ---------------------------------------------------------------- the real command lines, one per class
+
+REPO = Path(__file__).resolve().parent.parent
+LAYERS = {
+    "a plan that would fail quietly": ("seeds: [1.0]\n", "config key seeds.0 = 1.0"),
+    "a merge that is not one": ("experiments:\n  granularity:\n    variants:\n"
+                                "      dataset: {kind: merge, split: dataset, datasets: [scifact]}\n", "gives one part"),
+    "a value beyond the model": ("train:\n  max_seq_length: 1024\n", "has 512 positions"),
+    "an experiment named like a rule": ("experiments:\n  paper:\n    variants:\n      base: {kind: base}\n",
+                                        "'paper' is already a target of the workflow"),
+    "a data root with no manifest": ("data: {root: /nonexistent/mirror}\n", "has no MANIFEST.tsv"),
+}
+
+
+def _one_boom_line(output: str, fragment: str) -> None:
+    assert "Traceback" not in output and "Nothing to be done" not in output, output
+    lines = [line for line in output.splitlines() if line.startswith("boom")]
+    assert len(lines) == 1 and fragment in lines[0], output
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_a_dry_run_of_a_bad_layer_stops_with_one_line_and_plans_nothing(name, tmp_path):
+    text, fragment = LAYERS[name]
+    (tmp_path / "layer.yaml").write_text(text)
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "summary.csv").write_text("experiment,variant\nslice,bls\n")
+    boom_config.claim_owner(results, "default")
+    before = {p: p.read_bytes() for p in results.rglob("*")}
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "slice", "--configfile", tmp_path / "layer.yaml",
+                          "--config", f"results_dir={results}", f"figures_dir={tmp_path}/figures"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300, env=set_offline(dict(os.environ)))
+    assert run.returncode == 1, run.stdout + run.stderr
+    _one_boom_line(run.stdout + run.stderr, fragment)
+    assert {p: p.read_bytes() for p in results.rglob("*")} == before
+
+
+def test_a_stage_given_a_file_name_for_json_stops_before_loading_anything(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "boom", "evaluate", "--model", tmp_path / "model", "--model-id",
+                          "train-000000000000", "--tasks", "tasks.json", "--root", tmp_path,
+                          "--out-dir", tmp_path / "eval"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300,
+                         env=set_offline({**os.environ, "BOOM_FORK_SERVER": "0"}))
+    assert run.returncode == 1, run.stderr
+    _one_boom_line(run.stderr, "--tasks takes JSON text, not 'tasks.json'")
+    assert not (tmp_path / "eval").exists()

@@ -14,8 +14,9 @@ from boom.data.card import card
 from boom.data.fetch import fetch_all
 from boom.data.forms import Labelled, Pairs, Retrieval
 from boom.data.manifest import DataError, checked_file
-from boom.data.prepare import prepare, read_jsonl
+from boom.data.prepare import prepare
 from boom.data.sources import EVAL_KINDS, MIRROR, ROLES, SOURCES, TASK_TYPES
+from boom.io import read_jsonl
 
 
 

@@ -1,12 +1,16 @@
 """The fork server runs a stage as its own process would, and never outlives its job or its
 Snakemake."""
 
+import io
 import json
 import os
 import re
+import select
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,6 +19,9 @@ import torch
 from safetensors.torch import load_file
 
 from boom import forkserver, train
+
+NOBODY = 65534
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -111,7 +118,92 @@ def test_the_server_exits_with_the_process_that_started_it(tmp_path):
     path = starter.stdout.strip()
     assert path.endswith(".sock"), starter.stderr
     for _ in range(100):
-        if not os.path.exists(path):
+        if not os.path.exists(os.path.dirname(path)):
             break
         time.sleep(0.05)
     assert not os.path.exists(path), "the server outlived its Snakemake"
+    assert not os.path.exists(os.path.dirname(path)), "the server left its socket's folder behind"
+
+
+def test_the_socket_lies_in_a_folder_only_its_user_can_enter(tmp_path, monkeypatch):
+    monkeypatch.delenv(forkserver.ENV_VAR, raising=False)  # restored for the module's server afterwards
+    log = tmp_path / "forkserver.log"
+    umask = os.umask(0o002)  # group-writable by default: the umask that left the socket srwxrwxr-x in /tmp
+    try:
+        process = forkserver.start(str(log), preload=())
+    finally:
+        os.umask(umask)
+    assert process is not None, log.read_text()
+    path = os.environ[forkserver.ENV_VAR]
+    folder = os.path.dirname(path)
+    try:
+        info = os.lstat(folder)
+        assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700, stat.filemode(info.st_mode)
+        assert info.st_uid == os.getuid()
+        assert os.path.realpath(folder) != os.path.realpath(tempfile.gettempdir())
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    finally:
+        forkserver.stop(process)
+    assert not os.path.exists(folder)
+    # and a server refuses to listen in a folder others may enter, before importing anything
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o775)
+    with pytest.raises(PermissionError, match="mode 0700"):
+        forkserver.serve(str(shared / "fork.sock"), preload=("no_such_module",))
+    assert list(shared.iterdir()) == []
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="becoming another user needs root")
+def test_a_client_of_another_uid_is_refused_and_nothing_runs(train_files, tmp_path, monkeypatch):
+    monkeypatch.delenv(forkserver.ENV_VAR, raising=False)
+    log = tmp_path / "forkserver.log"
+    process = forkserver.start(str(log), preload=())
+    assert process is not None, log.read_text()
+    path = os.environ[forkserver.ENV_VAR]
+    out = tmp_path / "bag.jsonl"
+    argv = ["data.sampling", "--in", str(train_files["snli"]), "--dataset", "snli", "--ratio", "0.5", "--seed", "0",
+            "--out", str(out)]
+    try:
+        # Open the folder and socket to everyone, so that only the uid check stands in nobody's way.
+        os.chmod(os.path.dirname(path), 0o711)
+        os.chmod(path, 0o777)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the client, as nobody (forked: nobody cannot reach this interpreter under /root)
+            try:
+                os.close(read)
+                # as the server sees it: nobody cannot resolve the interpreter's path under /root
+                interpreter = forkserver._interpreter()
+                forkserver._interpreter = lambda: interpreter
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+                sys.stderr = io.StringIO()
+                result = forkserver.run("boom.stage", argv)
+                os.write(write, json.dumps({"uid": os.getuid(), "result": result,
+                                            "stderr": sys.stderr.getvalue()}).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            if not select.select([pipe], [], [], 30)[0]:
+                os.kill(pid, signal.SIGKILL)
+            report = pipe.read()
+        os.waitpid(pid, 0)
+        assert report, "the refused client hung"
+        report = json.loads(report)
+        assert report["uid"] == NOBODY
+        assert report["result"] is None, report  # the caller runs the stage in its own process
+        assert "boom.stage data.sampling in its own process: the fork server serves its own user only" in \
+            report["stderr"], report
+        text = log.read_text()
+        assert f"refused a connection from uid {NOBODY}: not this server's uid 0" in text, text
+        assert not re.search(r"child \d+ runs", text), text
+        assert not out.exists()
+        # the server goes on serving its own user
+        run = subprocess.run([sys.executable, "-m", "boom", *argv], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0 and "ran in fork server child" in run.stderr, run.stderr
+        assert out.exists()
+    finally:
+        forkserver.stop(process)
+    assert not os.path.exists(os.path.dirname(path))

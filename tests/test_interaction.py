@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from boom import interaction
+from boom.errors import BoomError
 
 HYPER = {"batch_size": 4, "learning_rate": 1e-3, "temperature": 0.05, "max_seq_length": 16}
 WORDS = {"cooking": ("bread", "oven", "salt", "soup"), "football": ("goal", "team", "ball", "match"),
@@ -72,7 +73,7 @@ def test_the_loss_method_takes_as_many_steps_and_examples_alone_as_together(tiny
 
 
 def result_heldout(path, budget):
-    from boom.data.prepare import read_jsonl
+    from boom.io import read_jsonl
 
     return interaction.split_examples(read_jsonl(path), 2 * budget["train_examples"], budget["heldout_examples"],
                                       budget["seed"])[1]
@@ -173,6 +174,6 @@ def test_the_triangles_of_a_directed_matrix():
 
 
 def test_an_unknown_method_is_refused(tiny_base, files):
-    with pytest.raises(ValueError, match="interaction.method 'hessian'"):
+    with pytest.raises(BoomError, match="interaction.method 'hessian'"):
         interaction.analyse(tiny_base, files, {"method": "hessian", "train_examples": 4, "heldout_examples": 4,
                                                "clusters": 2, "seed": 0}, HYPER, threads=1)

@@ -13,6 +13,7 @@ from sentence_transformers.sentence_transformer.modules import Normalize, Poolin
 from boom import interaction, merge, models
 from boom.config import MERGE_METHODS, ConfigError, validate
 from boom.recipes import model_id, resolve
+from boom.errors import BoomError
 
 
 def _finetune(base_dir, out, seed, scale=0.02):
@@ -151,7 +152,8 @@ def _with_variant(config, variant):
     ({"kind": "merge", "split": "dataset", "method": "slerp"}, "needs exactly 2 models"),
     ({"kind": "merge", "split": "task_type", "parameters": {"weight": [1, 2]}}, "'weight' has 2 values for 7 models"),
     ({"kind": "merge", "split": "clusters", "datasets": ["scifact", "nope"]}, "'nope' is not defined in train.datasets"),
-    ({"kind": "merge", "inputs": ["base", "base"], "schedule": "bls"}, "applies only to a `split` merge"),
+    ({"kind": "merge", "inputs": ["base", "bls"], "schedule": "bls"}, "applies only to a `split` merge"),
+    ({"kind": "merge", "inputs": ["base", "base"]}, "lists 'base' twice"),
     ({"kind": "merge", "split": "dataset", "method": "model_stock", "parameters": {"filter_wise": [1]}},
      "is one value, not a list"),
 ])
@@ -161,7 +163,7 @@ def test_bad_merge_variants_stop_the_parse(config, variant, message):
 
 
 def test_cluster_variants_need_every_dataset_probed(config):
-    config["interaction"]["datasets"] = ["scifact", "snli"]
+    config["interaction"].update(datasets=["scifact", "snli"], clusters=2)
     with pytest.raises(ConfigError, match="'20ng_mini' is not in interaction.datasets"):
         validate(_with_variant(config, {"kind": "merge", "split": "clusters"}))
 
@@ -210,7 +212,7 @@ def test_held_out_examples_are_never_trained_on():
     assert len(train) == 20 and len(heldout) == 10
     assert not {r["query"] for r in train} & {r["query"] for r in heldout}
     assert interaction.split_examples(rows, 20, 10, seed=3) == (train, heldout)
-    with pytest.raises(ValueError, match="cannot give both"):
+    with pytest.raises(BoomError, match="cannot give both"):
         interaction.split_examples(rows[:5], 4, 5, seed=0)
 
 

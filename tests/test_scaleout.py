@@ -16,6 +16,7 @@ from boom.config import ConfigError, load, validate
 from boom.data import hub
 from boom.data.manifest import DataError
 from boom.recipes import resolve
+from boom.errors import BoomError
 
 
 def _sampler(sizes, devices, batch=2):
@@ -49,11 +50,11 @@ def test_one_device_keeps_every_batch_in_the_single_device_order():
 def test_a_recipe_runs_only_on_the_device_count_it_names(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     assert train.world_size({"devices": 2}) == 2
-    with pytest.raises(ValueError, match=r"trains on 4 device\(s\) but this run has 2 process\(es\).*"
+    with pytest.raises(BoomError, match=r"trains on 4 device\(s\) but this run has 2 process\(es\).*"
                                          r"torchrun --nproc-per-node 4"):
         train.world_size({"devices": 4})
     monkeypatch.delenv("WORLD_SIZE")
-    with pytest.raises(ValueError, match="torchrun --nproc-per-node 2"):
+    with pytest.raises(BoomError, match="torchrun --nproc-per-node 2"):
         train.world_size({"devices": 2})
 
 

@@ -8,6 +8,7 @@ from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
 
 from boom import evaluate, models, train
+from boom.errors import BoomError
 
 def _weights(model_dir):
     return load_file(str(model_dir / "model.safetensors"))
@@ -40,7 +41,7 @@ def test_same_recipe_and_threads_give_bitwise_identical_weights(tiny_base, train
 
 
 def test_recipe_and_data_must_agree(tiny_base, train_files, train_recipe, tmp_path):
-    with pytest.raises(ValueError, match="--data gives"):
+    with pytest.raises(BoomError, match="--data gives"):
         train.train(train_recipe, tiny_base, {"snli": train_files["snli"]}, tmp_path / "m")
     with pytest.raises(ValueError, match="unknown schedule 'zigzag'"):
         train.train({**train_recipe, "schedule": "zigzag"}, tiny_base, train_files, tmp_path / "m")

@@ -9,6 +9,7 @@ from torch.utils.data import ConcatDataset
 
 from boom import batching, losses, recipes, schedules, train
 from boom.data.prepare import prepare
+from boom.errors import BoomError
 
 TYPES = {"scifact": "retrieval", "wikiqa": "reranking", "snli": "nli", "banking77": "classification"}
 
@@ -185,7 +186,7 @@ def test_decoder_path_trains_with_instructions_and_lora_then_merges_and_evaluate
 def test_mixed_schedule_refuses_per_dataset_instructions(tiny_decoder, mix, tmp_path):
     files, datasets = mix
     recipe = {**RECIPE, "schedule": "mixed", "datasets": datasets, "query_instruction": True}
-    with pytest.raises(ValueError, match="schedule mixed cannot give each dataset its own query instruction"):
+    with pytest.raises(BoomError, match="schedule mixed cannot give each dataset its own query instruction"):
         train.train(recipe, tiny_decoder, files, tmp_path / "m")
 
 
@@ -194,5 +195,5 @@ def test_the_default_base_is_the_bottom_layers_of_the_shipped_model():
 
     model = models.build_base({"source": "gt_minilm", "layers": 3})
     assert len(model[0].auto_model.encoder.layer) == 3 == model[0].auto_model.config.num_hidden_layers
-    with pytest.raises(ValueError, match="model.layers = 7: the base has 6 layers"):
+    with pytest.raises(BoomError, match="model.layers = 7: the base has 6 layers"):
         models.build_base({"source": "gt_minilm", "layers": 7})

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import sys
 import urllib.request
 from pathlib import Path
 
 from boom.data.manifest import DataError, ManifestEntry, read_manifest, sha256_of
+from boom.io import replacing
 
 # Raw file contents of a public repository at a commit.
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
@@ -32,23 +32,19 @@ def fetch_one(root: Path, entry: ManifestEntry, base_url: str = DEFAULT_BASE_URL
     target = root / "raw" / entry.dest
     if target.is_file() and sha256_of(target) == entry.sha256:
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".download")
     url = url_of(entry, base_url)
     digest = hashlib.sha256()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, tmp.open("wb") as fh:
-            for block in iter(lambda: response.read(1 << 20), b""):
-                digest.update(block)
-                fh.write(block)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DataError(f"could not download {entry.dest} from {url}: {exc}") from exc
-    if digest.hexdigest() != entry.sha256:
-        tmp.unlink(missing_ok=True)
-        raise DataError(f"{url} has sha256 {digest.hexdigest()}, but MANIFEST.tsv pins {entry.sha256} for "
-                        f"{entry.dest}: not written")
-    os.replace(tmp, target)
+    with replacing(target, ".download") as tmp:  # removed, not renamed, when this raises
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response, tmp.open("wb") as fh:
+                for block in iter(lambda: response.read(1 << 20), b""):
+                    digest.update(block)
+                    fh.write(block)
+        except OSError as exc:
+            raise DataError(f"could not download {entry.dest} from {url}: {exc}") from exc
+        if digest.hexdigest() != entry.sha256:
+            raise DataError(f"{url} has sha256 {digest.hexdigest()}, but MANIFEST.tsv pins {entry.sha256} for "
+                            f"{entry.dest}: not written")
     return True
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from boom.data.manifest import DataError
 from boom.data.sources import in_batch_negatives
-from boom.provenance import record, write_json
+from boom.io import write_json, write_jsonl
+from boom.provenance import record
 
 BGE_FULL_DATA_REPO = "cfli/bge-full-data"
 # Held out by the paper (MTEB has only test or dev splits of them: they would leak into evaluation).
@@ -86,8 +87,6 @@ def load(dataset: HubDataset, k: int, max_examples: int | None = None) -> tuple[
 
 def prepare(dataset: HubDataset, task_type: str, max_examples: int, k: int, out: Path) -> dict:
     """Write one split's training file and its card, as boom.data.prepare does for the mirror."""
-    from boom.data.prepare import write_jsonl
-
     start = time.perf_counter()
     examples, available = load(dataset, k, max_examples)
     write_jsonl(out, examples)

@@ -8,8 +8,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from boom.config import REPO_ROOT
 from boom.errors import BoomError
+from boom.paths import REPO_ROOT
 
 
 class DataError(BoomError, RuntimeError):
@@ -26,8 +26,12 @@ class ManifestEntry:
     bytes: int
 
 
+FIELDS = ("dest", "repository", "commit", "source_path", "sha256", "bytes")
+
+
 def resolve_root(root: str | Path) -> Path:
-    path = Path(root)
+    """data.root as a path: `~` expanded, relative to the repository."""
+    path = Path(root).expanduser()
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
@@ -39,10 +43,23 @@ def read_manifest(root: Path) -> dict[str, ManifestEntry]:
             f"data root {root} has no MANIFEST.tsv: set data.root in the config to the folder of the "
             "offline data mirror (default ../shared/data, beside the repository)"
         )
+    entries = {}
     with manifest.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    # The manifest lists some files twice (identical rows); the last one wins.
-    return {r["dest"]: ManifestEntry(**{**r, "bytes": int(r["bytes"])}) for r in rows}
+        reader = csv.DictReader(fh, delimiter="\t")
+        if tuple(reader.fieldnames or ()) != FIELDS:
+            raise DataError(f"{manifest} is damaged: its header is {reader.fieldnames}, not the columns "
+                            f"{', '.join(FIELDS)}; restore it from the data mirror")
+        for row in reader:
+            # The manifest lists some files twice (identical rows); the last one wins.
+            try:
+                if None in row or None in row.values() or len(row["sha256"]) != 64:
+                    raise ValueError
+                entries[row["dest"]] = ManifestEntry(**{**row, "bytes": int(row["bytes"])})
+            except ValueError:
+                raise DataError(f"{manifest} is damaged at line {reader.line_num}: expected {len(FIELDS)} "
+                                "tab-separated columns with a sha256 and a byte count; restore it from the "
+                                "data mirror") from None
+    return entries
 
 
 def sha256_of(path: Path) -> str:

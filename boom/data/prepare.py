@@ -10,43 +10,17 @@ why), the source files' sha256s, the reader version and the sampling seed.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
 from pathlib import Path
 
 from boom.data.examples import build_examples, capped
-from boom.data.manifest import DataError, provenance_of, resolve_root
+from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import SOURCES
-from boom.provenance import record, write_json
+from boom.io import write_json, write_jsonl
+from boom.provenance import record
 
 # Seed of mining and of the per-dataset cap; bags (BOOM's subsets) are drawn later, from this file.
 CAP_SEED = 0
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    """Write JSON lines atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """The rows of a JSON-lines file this package wrote; a damaged one is named, with the fix."""
-    rows = []
-    with path.open() as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}, line {number}, is not valid JSON ({exc.msg}): the file is damaged; "
-                                "delete it and rerun snakemake, which rebuilds it") from None
-    return rows
 
 
 def prepare(root: Path, dataset: str, max_examples: int, hard_negatives: int, out: Path) -> dict:

@@ -16,8 +16,8 @@ import random
 from pathlib import Path
 
 from boom.data.manifest import DataError
-from boom.data.prepare import read_jsonl, write_jsonl
-from boom.provenance import record, write_json
+from boom.io import read_jsonl, write_json, write_jsonl
+from boom.provenance import record
 
 
 # Part of every sampled dataset's recipe entry: bump it when a change here changes which rows a
