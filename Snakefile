@@ -41,10 +41,10 @@ localrules:
 rule paper:
     """Every experiment of the paper: tables and figures in figures_dir, the tidy summary.csv."""
     input:
-        f"{RESULTS}/summary.csv",
-        f"{FIGURES}/data_card.csv",
+        layout.summary_file(RESULTS),
+        layout.figure_file(FIGURES, "data_card", "csv"),
         rules.interaction_clusters.output,
-        f"{FIGURES}/claims.md",
+        layout.figure_file(FIGURES, "claims", "md"),
         experiment_outputs(list(config["experiments"])),
     default_target: True
 

@@ -180,9 +180,9 @@ def boom_cmd(method: str, parameters: dict, base: Path, tunes: list[Path], out: 
 def mergekit_yaml(method: str, parameters: dict, base: Path, tunes: list[Path]) -> str:
     """The equivalent mergekit config: boom gives task-vector methods the shared base model, and
     every parameter (here scalars, broadcast to all inputs by boom) to every model."""
-    from boom.config import MERGE_METHODS  # torch-free: the parent process stays small
+    from boom.merge_methods import get  # torch-free: the parent process stays small
 
-    uses_base = MERGE_METHODS[method][0] != "ignored"  # boom passes no base to linear or karcher
+    uses_base = get(method).base != "ignored"  # boom passes no base to linear or karcher
     lines = [f"merge_method: {method}"] + ([f"base_model: {base}"] if uses_base else []) + ["dtype: float32", "models:"]
     for tune in tunes:
         lines.append(f"  - model: {tune}")

@@ -42,6 +42,7 @@ import pandas as pd
 import yaml
 
 from boom import items as items_mod
+from boom import layout
 from boom.errors import BoomError
 from boom.io import write_json
 from boom.provenance import record
@@ -107,7 +108,7 @@ class Bootstrap:
         self._digests: dict[str, tuple[str, str]] = {}
 
     def path(self, model: str, task: str) -> Path:
-        return self.eval_dir / model / f"{task}.items.json"
+        return Path(layout.eval_items_file(self.eval_dir.parent, model, task, folder=self.eval_dir.name))
 
     def items(self, model: str, task: str) -> items_mod.Items:
         path = self.path(model, task)

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from boom import failpoints, items, models
+from boom.data.benchmarks import benchmark_task
 from boom.data.manifest import resolve_root
 from boom.io import replacing, write_json
 from boom.provenance import record
@@ -55,8 +56,6 @@ def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int, query_ins
 def build(task_name: str, spec: dict, root: Path):
     """The mteb task a spec names: one of boom's data-mirror tasks, or a benchmark's task."""
     if "benchmark" in spec:
-        from boom.data.hub import benchmark_task
-
         return benchmark_task(spec["benchmark"], task_name)
     from boom.data.tasks import build_task
 

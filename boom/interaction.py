@@ -57,6 +57,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from boom import layout
 from boom.errors import BoomError
 from boom.io import read_jsonl, write_json
 from boom.provenance import record
@@ -369,7 +370,7 @@ def analyse(base: Path, data: dict[str, Path], budget: dict, hyper: dict, thread
     models.set_threads(threads)
     rows = {name: read_jsonl(path) for name, path in sorted(data.items())}
     # as each prepared file's card says (mirror and Hub datasets alike)
-    in_batch = {name: json.loads(Path(f"{path}.card.json").read_text())["in_batch_negatives"]
+    in_batch = {name: json.loads(Path(layout.card_file(path)).read_text())["in_batch_negatives"]
                 for name, path in data.items()}
     probe = Probe(base, hyper, budget["seed"])
     deltas, steps = [], []

@@ -3,7 +3,7 @@
 the project's JSON and JSON-lines files, and the switches that keep the Hugging Face libraries
 off the network.
 
-Standard library only: importing it never imports torch or boom.config, so a benchmark can call
+Standard library and boom.errors only: importing it never imports torch or boom.config, so a benchmark can call
 `set_offline()` before anything imports the Hugging Face libraries.
 """
 
@@ -16,6 +16,8 @@ from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from boom.errors import DataError
 
 # The Hugging Face libraries (hub, datasets, transformers) each read their own.
 OFFLINE_VARS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
@@ -108,9 +110,6 @@ def read_jsonl(path: Path) -> list[dict]:
             try:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                # imported here: boom.data.manifest imports boom.config, which this module must not
-                from boom.data.manifest import DataError
-
                 raise DataError(f"{path}, line {number}, is not valid JSON ({exc.msg}): the file is damaged; "
                                 "delete it and rerun snakemake, which rebuilds it") from None
     return rows

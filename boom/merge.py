@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 from boom import failpoints
-from boom.config import MERGE_METHODS, merge_method_error
+from boom import merge_methods
 from boom.errors import BoomError
 from boom.io import replacing_dir, write_json
 from boom.provenance import record
@@ -64,21 +64,9 @@ class MergeInputError(BoomError, ValueError):
     """The models given to a merge do not fit together or the method; the message names the culprit."""
 
 
-def uses_base(method: str) -> bool:
-    """Whether the shared base model is passed to the method as a separate input."""
-    policy, *_ = MERGE_METHODS[method]
-    return policy in ("required", "optional") and not first_input_is_base(method)
-
-
-def first_input_is_base(method: str) -> bool:
-    """Two-model interpolations (slerp t=0 is the first model) take the first input as their base."""
-    policy, min_inputs, max_inputs, *_ = MERGE_METHODS[method]
-    return policy == "required" and max_inputs == 2
-
-
 def check_method(method: str, parameters: dict, n_inputs: int) -> None:
     """Raise MergeInputError if the method, its parameters or the number of inputs do not fit."""
-    error = merge_method_error(method, parameters, n_inputs)
+    error = merge_methods.method_error(method, parameters, n_inputs)
     if error:
         raise MergeInputError(error)
 
@@ -282,18 +270,19 @@ def merge_folders(method: str, parameters: dict, inputs: list[Path], base: Path 
     """Merge saved SentenceTransformer folders into `out` (written beside it, then renamed into
     place). `base` is the inputs' shared base model, used by task-vector methods."""
     check_method(method, parameters, len(inputs))
+    spec = merge_methods.get(method)
     sources = list(inputs)
     base_index = None
-    if uses_base(method):
+    if spec.uses_base:
         if base is None:
             raise MergeInputError(f"merge method '{method}' works on task vectors and needs the inputs' base model")
         sources.append(base)
         base_index = len(inputs)
-    elif first_input_is_base(method):
+    elif spec.first_input_is_base:
         base_index = 0
     check_compatible(sources)
     params = _per_input(dict(parameters), len(inputs), list(range(len(inputs))))
-    if "weight" in MERGE_METHODS[method][4]:  # SentenceTransformer.merge's defaults
+    if "weight" in spec.parameters:  # SentenceTransformer.merge's defaults
         params.setdefault("weight", 1.0)
     if method == "slerp":
         params.setdefault("t", 0.5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from sentence_transformers.sentence_transformer.modules import Normalize, Poolin
 
 from boom import failpoints
 from boom.errors import BoomError
-from boom.io import replacing_dir
+from boom.io import replacing_dir, write_json
+from boom.provenance import record
 from boom.stage import json_arg
 
 # Size of the smoke scale's random encoder: small enough to train and evaluate in seconds, with
@@ -127,11 +129,6 @@ def save_atomically(model: SentenceTransformer, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """python -m boom.models --recipe '<base recipe json>' --out DIR: materialise a base model."""
-    import argparse
-
-    from boom.io import write_json
-    from boom.provenance import record
-
     parser = argparse.ArgumentParser(description="Write the base model named by a base recipe to a folder.")
     parser.add_argument("--recipe", required=True, type=json_arg("--recipe"), help="the base recipe, as JSON")
     parser.add_argument("--out", required=True, type=Path, help="folder to write the model to")

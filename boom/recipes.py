@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import SOURCES, HubSource
 from boom.errors import BoomError
+from boom.layout import bag_file, train_file
 from boom.schedules import stages
 
 # boom.data.sampling.SAMPLER_VERSION, repeated here so that resolving recipes reads no data
@@ -55,11 +56,11 @@ def sources_digest(shas: dict[str, str]) -> str:
 def train_data_file(results_dir: str, dataset: str, entry: dict) -> str:
     """The training file of one dataset of a recipe: the prepared file at its cap and number of
     hard negatives, or a bag sampled from it (`ratio` < 1, drawn with `bag_seed`), or the rest of
-    that bag's source file (`complement`)."""
-    stem = f"{results_dir}/data/train/{dataset}.n{entry['max_examples']}.k{entry['hard_negatives']}"
+    that bag's source file (`complement`). The names are boom.layout's, as the rules' patterns."""
+    cap, k = entry["max_examples"], entry["hard_negatives"]
     if entry.get("ratio", 1.0) < 1.0:
-        stem += f".r{entry['ratio']}.s{entry['bag_seed']}" + (".c" if entry.get("complement") else "")
-    return stem + ".jsonl"
+        return bag_file(results_dir, dataset, cap, k, entry["ratio"], entry["bag_seed"], bool(entry.get("complement")))
+    return train_file(results_dir, dataset, cap, k)
 
 
 def trainable_datasets(config: dict) -> dict[str, dict]:

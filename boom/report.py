@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from boom import layout
 from boom.io import write_json
 from boom.provenance import record
 from boom.stage import json_arg
@@ -55,7 +56,7 @@ def training_costs(variants: list[dict], models_dir: Path) -> pd.DataFrame:
     only), and the smallest step count among those models."""
     rows = []
     for v in variants:
-        costs = [json.loads((models_dir / mid / "cost.json").read_text()) for mid in v["trained"]]
+        costs = [json.loads(Path(layout.model_cost_file(models_dir.parent, mid)).read_text()) for mid in v["trained"]]
         rows.append({"experiment": v["experiment"], "variant": v["variant"], "seed": v["seed"], "model": v["model"],
                      "models_trained": len(costs), "train_examples": sum(c["examples"] for c in costs),
                      "train_steps": sum(c["steps"] for c in costs),

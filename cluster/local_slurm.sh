@@ -54,6 +54,9 @@ JobAcctGatherType=jobacct_gather/none
 # jobs to stay visible in slurmctld for a while (MinJobAge, seconds).
 AccountingStorageType=accounting_storage/none
 MinJobAge=3600
+# Start a job the moment it is submitted or a CPU frees (the default holds batch jobs up to 3 s
+# to schedule them together): on this cluster every job is short, and seconds a job add up.
+SchedulerParameters=batch_sched_delay=0
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 ReturnToService=2

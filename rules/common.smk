@@ -5,18 +5,22 @@ import json
 import os
 import sys
 
-from boom import forkserver
-from boom.config import check_config_files, check_owner, claim_owner, drop_removed, validate
+from boom import config_checks, forkserver
+from boom.config import check_config_files, check_owner, check_schema, claim_owner, drop_removed
 from boom.data.manifest import resolve_root
+from boom.data.sources import MIRROR, SOURCES, evaluation_tasks, register_hub, task_info
 from boom.errors import BoomError
 from boom.io import set_offline
 from boom.items import has_items
-from boom.data.sources import MIRROR, SOURCES, evaluation_tasks, task_info
+from boom import layout
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 
 try:
     check_config_files(workflow.configfiles)
-    validate(drop_removed(config))
+    drop_removed(config)
+    check_schema(config)
+    register_hub(config["train"])  # the config's Hub datasets become sources, for every check and recipe
+    config_checks.check(config)
     for _key in ("results_dir", "figures_dir"):  # Snakemake's paths do not expand `~`
         config[_key] = os.path.expanduser(config[_key])
         check_owner(config[_key], config["scale"])
@@ -56,7 +60,6 @@ except BoomError as _error:
 SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ("in_domain", "out_of_domain", "new_domain")}
 SUITES = {s: tasks for s, tasks in SUITES.items() if tasks}
 RECIPES = RESOLVED.recipes
-FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
 
 wildcard_constraints:
     model=r"(base|train|merge)-[0-9a-f]{12}",
@@ -84,10 +87,10 @@ def output_dir(wildcards, output):
 
 
 def model_dir(mid):
-    return f"{RESULTS}/models/{mid}/model"
+    return layout.model_dir(RESULTS, mid)
 
 
-CLUSTERS = f"{RESULTS}/interaction/clusters.json"
+CLUSTERS = layout.clusters_file(RESULTS)
 
 
 def with_clusters(path):
@@ -175,6 +178,7 @@ def interaction_data_args(wildcards, input):
 
 
 def interaction_figures_prefix(wildcards, output):
+    """The prefix of the interaction figures (layout.interaction_figure), from the outputs."""
     return output.figures[0].removesuffix("_heatmap.png")
 
 
@@ -202,13 +206,13 @@ def experiment_tasks(experiment):
 
 def experiment_evals(wildcards):
     tasks = experiment_tasks(wildcards.experiment)
-    return sorted({f"{RESULTS}/eval/{row['model']}/{task}.json" for row in variants_of(wildcards.experiment) for task in tasks})
+    return sorted({layout.eval_file(RESULTS, row["model"], task) for row in variants_of(wildcards.experiment) for task in tasks})
 
 
 def claims_items(wildcards):
     """The per-item record of every model and task the summary reports (the claims' bootstrap
     reads them); tasks without one (an mteb benchmark task boom cannot resample) are left out."""
-    return sorted({f"{RESULTS}/eval/{row['model']}/{task}.items.json" for experiment in config["experiments"]
+    return sorted({layout.eval_items_file(RESULTS, row["model"], task) for experiment in config["experiments"]
                    for row in variants_of(experiment) for task in experiment_tasks(experiment)
                    if has_items(TASKS[task])})
 
@@ -233,7 +237,7 @@ def experiment_cost_rows(experiment):
 
 
 def experiment_cost_files(wildcards):
-    return sorted({f"{RESULTS}/models/{mid}/cost.json" for row in experiment_cost_rows(wildcards.experiment)
+    return sorted({layout.model_cost_file(RESULTS, mid) for row in experiment_cost_rows(wildcards.experiment)
                    for mid in row["trained"]})
 
 
@@ -255,7 +259,7 @@ def cost_reference(wildcards):
 
 
 def experiment_outputs(experiments):
-    return [f"{FIGURES}/{exp}.{ext}" for exp in experiments for ext in FIGURE_EXTS]
+    return [path for exp in experiments for path in layout.experiment_figures(FIGURES, exp)]
 
 
 # Local runs start every job's stage in a fork server with torch, sentence-transformers and mteb

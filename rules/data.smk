@@ -1,4 +1,14 @@
-# Training data: one normalised, capped JSON-lines file per dataset, read from the data mirror.
+# Training data: one normalised, capped JSON-lines file per dataset, read from the data mirror,
+# and the bags sampled from it. The patterns are boom.layout's, which recipes name their files by.
+
+_TRAIN = dict(dataset="{dataset}", cap="{cap}", k="{k}")
+_BAG = dict(_TRAIN, ratio="{ratio}", seed="{seed}")
+TRAIN_NAME = layout.train_name(**_TRAIN)
+TRAIN_FILE = layout.train_file(RESULTS, **_TRAIN)
+BAG_NAME = layout.train_name(**_BAG)
+BAG_FILE = layout.bag_file(RESULTS, **_BAG)
+COMPLEMENT_NAME = layout.train_name(**_BAG, complement=True)
+COMPLEMENT_FILE = layout.bag_file(RESULTS, **_BAG, complement=True)
 
 
 rule prepare_train_data:
@@ -7,13 +17,13 @@ rule prepare_train_data:
     input:
         dataset_raw_files,
     output:
-        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
-        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl.card.json",
+        data=TRAIN_FILE,
+        card=layout.card_file(TRAIN_FILE),
     params:
         root=data_root,
         loader_version=loader_version,
     log:
-        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.log",
+        f"{LOGS}/data/{TRAIN_NAME}.log",
     conda:
         "../envs/boom.yaml"
     shell:
@@ -26,15 +36,15 @@ rule prepare_hub_train_data:
     wildcard_constraints:
         dataset=HUB_NAMES,
     output:
-        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
-        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl.card.json",
+        data=TRAIN_FILE,
+        card=layout.card_file(TRAIN_FILE),
     params:
         repo=HUB.get("repo"),
         revision=HUB.get("revision"),
         split=lambda wildcards: HUB["datasets"][wildcards.dataset]["split"],
         task_type=lambda wildcards: HUB["datasets"][wildcards.dataset]["task_type"],
     log:
-        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.log",
+        f"{LOGS}/data/{TRAIN_NAME}.log",
     conda:
         "../envs/boom.yaml"
     shell:
@@ -46,12 +56,12 @@ rule prepare_hub_train_data:
 rule sample_train_data:
     """A bag (BOOM) or replay sample of a prepared training file, at a ratio, from a seed."""
     input:
-        f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
+        TRAIN_FILE,
     output:
-        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.jsonl",
-        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.jsonl.card.json",
+        data=BAG_FILE,
+        card=layout.card_file(BAG_FILE),
     log:
-        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.log",
+        f"{LOGS}/data/{BAG_NAME}.log",
     conda:
         "../envs/boom.yaml"
     shell:
@@ -62,12 +72,12 @@ rule sample_train_data:
 rule complement_train_data:
     """What a bag left out of its prepared training file (BOOM's 50% + complement ratio set)."""
     input:
-        f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.jsonl",
+        TRAIN_FILE,
     output:
-        data=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.c.jsonl",
-        card=f"{RESULTS}/data/train/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.c.jsonl.card.json",
+        data=COMPLEMENT_FILE,
+        card=layout.card_file(COMPLEMENT_FILE),
     log:
-        f"{LOGS}/data/{{dataset}}.n{{cap}}.k{{k}}.r{{ratio}}.s{{seed}}.c.log",
+        f"{LOGS}/data/{COMPLEMENT_NAME}.log",
     conda:
         "../envs/boom.yaml"
     shell:
@@ -80,8 +90,8 @@ rule data_card:
     input:
         all_raw_files(),
     output:
-        csv=f"{FIGURES}/data_card.csv",
-        md=f"{FIGURES}/data_card.md",
+        csv=layout.figure_file(FIGURES, "data_card", "csv"),
+        md=layout.figure_file(FIGURES, "data_card", "md"),
     params:
         root=data_root,
         prefix=output_prefix,

@@ -12,9 +12,9 @@
 # compares TaskResults only and writes none.
 
 EVAL_JOBS = {  # job: (suites, results folder, mteb result cache)
-    "evaluate": (["in_domain", "out_of_domain"], "eval", f"{RESULTS}/mteb_cache"),
-    "evaluate_new_domain": (["new_domain"], "eval", f"{RESULTS}/mteb_cache"),
-    "verify_evaluate": (["in_domain", "out_of_domain"], "verify", f"{RESULTS}/verify/{{model}}/mteb_cache"),
+    "evaluate": (["in_domain", "out_of_domain"], "eval", layout.mteb_cache_dir(RESULTS)),
+    "evaluate_new_domain": (["new_domain"], "eval", layout.mteb_cache_dir(RESULTS)),
+    "verify_evaluate": (["in_domain", "out_of_domain"], "verify", layout.verify_cache_dir(RESULTS, "{model}")),
 }
 
 for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
@@ -26,12 +26,12 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
     rule:
         name: _job
         input:
-            model=f"{RESULTS}/models/{{model}}/model",
+            model=layout.model_dir(RESULTS, "{model}"),
             data=mirror_pins(_tasks),
         output:
-            [f"{RESULTS}/{_folder}/{{model}}/{task}.json" for task in _tasks],
-            [f"{RESULTS}/{_folder}/{{model}}/{task}.provenance.json" for task in _tasks],
-            [f"{RESULTS}/{_folder}/{{model}}/{task}.items.json" for task in _items],
+            [layout.eval_file(RESULTS, "{model}", task, _folder) for task in _tasks],
+            [layout.eval_provenance_file(RESULTS, "{model}", task, _folder) for task in _tasks],
+            [layout.eval_items_file(RESULTS, "{model}", task, _folder) for task in _items],
             [directory(_cache)] if "{model}" in _cache else [],
         params:
             tasks=json.dumps({task: TASKS[task] for task in _tasks}),
@@ -46,7 +46,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
         log:
             f"{LOGS}/eval/{{model}}/{_job}.log",
         benchmark:
-            f"{RESULTS}/benchmarks/eval/{{model}}/{_job}.tsv"
+            layout.benchmark_file(RESULTS, f"eval/{{model}}/{_job}")
         conda:
             "../envs/boom.yaml"
         shell:

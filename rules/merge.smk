@@ -8,16 +8,16 @@ rule merge:
         inputs=merge_inputs,
         base=base_dir,
     output:
-        model=directory(f"{RESULTS}/models/{{model}}/model"),
-        cost=f"{RESULTS}/models/{{model}}/cost.json",
-        provenance=f"{RESULTS}/models/{{model}}/provenance.json",
+        model=directory(layout.model_dir(RESULTS, "{model}")),
+        cost=layout.model_cost_file(RESULTS, "{model}"),
+        provenance=layout.model_provenance_file(RESULTS, "{model}"),
     params:
         recipe=recipe_json,
     threads: config["train"]["threads"]
     log:
         f"{LOGS}/merge/{{model}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/merge/{{model}}.tsv"
+        layout.benchmark_file(RESULTS, "merge/{model}")
     conda:
         "../envs/boom.yaml"
     shell:
@@ -33,13 +33,13 @@ checkpoint interaction_clusters:
         base=scale_base_dir,
     output:
         clusters=CLUSTERS,
-        delta=f"{RESULTS}/interaction/delta.csv",
-        matrix=f"{RESULTS}/interaction/matrix.csv",
-        replicates=[f"{RESULTS}/interaction/matrix.r{k}.csv" for k in range(config["interaction"]["replicates"])],
-        stability=f"{RESULTS}/interaction/stability.csv",
-        figures=[report(f"{FIGURES}/interaction_{kind}.png", caption="../report/interaction.rst",
+        delta=layout.interaction_file(RESULTS, "delta.csv"),
+        matrix=layout.interaction_file(RESULTS, "matrix.csv"),
+        replicates=[layout.interaction_file(RESULTS, f"matrix.r{k}.csv") for k in range(config["interaction"]["replicates"])],
+        stability=layout.interaction_file(RESULTS, "stability.csv"),
+        figures=[report(layout.interaction_figure(FIGURES, kind, "png"), caption="../report/interaction.rst",
                         category="Interaction", labels={"figure": kind}) for kind in ("heatmap", "dendrogram")]
-        + [f"{FIGURES}/interaction_{kind}.pdf" for kind in ("heatmap", "dendrogram")],
+        + [layout.interaction_figure(FIGURES, kind, "pdf") for kind in ("heatmap", "dendrogram")],
     params:
         data=interaction_data_args,
         budget=json.dumps(config["interaction"], sort_keys=True),
@@ -50,7 +50,7 @@ checkpoint interaction_clusters:
     log:
         f"{LOGS}/interaction.log",
     benchmark:
-        f"{RESULTS}/benchmarks/interaction.tsv"
+        layout.benchmark_file(RESULTS, "interaction")
     conda:
         "../envs/boom.yaml"
     shell:

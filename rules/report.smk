@@ -6,11 +6,11 @@ rule experiment_summary:
     input:
         experiment_evals,
     output:
-        f"{RESULTS}/summary/{{experiment}}.csv",
+        layout.summary_file(RESULTS, "{experiment}"),
     params:
         variants=experiment_variants_json,
         tasks=experiment_tasks_json,  # config order: the tables' column order
-        eval_dir=f"{RESULTS}/eval",
+        eval_dir=layout.eval_dir(RESULTS),
     log:
         f"{LOGS}/report/{{experiment}}.summary.log",
     conda:
@@ -22,9 +22,9 @@ rule experiment_summary:
 
 rule summary:
     input:
-        expand(f"{RESULTS}/summary/{{experiment}}.csv", experiment=list(config["experiments"])),
+        expand(layout.summary_file(RESULTS, "{experiment}"), experiment=list(config["experiments"])),
     output:
-        f"{RESULTS}/summary.csv",
+        layout.summary_file(RESULTS),
     log:
         f"{LOGS}/report/summary.log",
     conda:
@@ -38,10 +38,10 @@ rule experiment_costs:
     input:
         experiment_cost_files,
     output:
-        f"{RESULTS}/costs/{{experiment}}.csv",
+        layout.costs_file(RESULTS, "{experiment}"),
     params:
         variants=experiment_costs_json,
-        models_dir=f"{RESULTS}/models",
+        models_dir=layout.models_dir(RESULTS),
     log:
         f"{LOGS}/report/{{experiment}}.costs.log",
     conda:
@@ -53,9 +53,9 @@ rule experiment_costs:
 
 rule costs:
     input:
-        expand(f"{RESULTS}/costs/{{experiment}}.csv", experiment=list(config["experiments"])),
+        expand(layout.costs_file(RESULTS, "{experiment}"), experiment=list(config["experiments"])),
     output:
-        f"{RESULTS}/costs.csv",
+        layout.costs_file(RESULTS),
     log:
         f"{LOGS}/report/costs.log",
     conda:
@@ -69,16 +69,16 @@ rule claims:
     over the evaluation items (each model's <task>.items.json) and seeds decides each."""
     input:
         claims="config/claims.yaml",
-        summary=f"{RESULTS}/summary.csv",
-        costs=f"{RESULTS}/costs.csv",
+        summary=layout.summary_file(RESULTS),
+        costs=layout.costs_file(RESULTS),
         per_item=claims_items,
     output:
-        md=report(f"{FIGURES}/claims.md", caption="../report/claims.rst", category="Claims"),
-        csv=f"{FIGURES}/claims.csv",
-        provenance=f"{FIGURES}/claims.provenance.json",
+        md=report(layout.figure_file(FIGURES, "claims", "md"), caption="../report/claims.rst", category="Claims"),
+        csv=layout.figure_file(FIGURES, "claims", "csv"),
+        provenance=layout.figure_file(FIGURES, "claims", "provenance.json"),
     params:
         prefix=output_prefix,
-        eval_dir=f"{RESULTS}/eval",
+        eval_dir=layout.eval_dir(RESULTS),
     log:
         f"{LOGS}/report/claims.log",
     conda:
@@ -90,15 +90,15 @@ rule claims:
 
 rule experiment_figures:
     input:
-        summary=f"{RESULTS}/summary/{{experiment}}.csv",
-        costs=f"{RESULTS}/costs/{{experiment}}.csv",
+        summary=layout.summary_file(RESULTS, "{experiment}"),
+        costs=layout.costs_file(RESULTS, "{experiment}"),
     output:
-        report(f"{FIGURES}/{{experiment}}.png", caption="../report/experiment.rst", category="Experiments",
-               subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "figure"}),
-        report(f"{FIGURES}/{{experiment}}.md", caption="../report/experiment.rst", category="Experiments",
-               subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "table"}),
-        [f"{FIGURES}/{{experiment}}.{ext}" for ext in FIGURE_EXTS if ext not in ("png", "md")],
-        f"{FIGURES}/{{experiment}}.provenance.json",
+        report(layout.figure_file(FIGURES, "{experiment}", "png"), caption="../report/experiment.rst",
+               category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "figure"}),
+        report(layout.figure_file(FIGURES, "{experiment}", "md"), caption="../report/experiment.rst",
+               category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "table"}),
+        [layout.figure_file(FIGURES, "{experiment}", ext) for ext in layout.FIGURE_EXTS if ext not in ("png", "md")],
+        layout.figure_file(FIGURES, "{experiment}", "provenance.json"),
     params:
         prefix=output_prefix,
         config=experiment_config_json,

@@ -6,8 +6,8 @@ rule base_model:
     wildcard_constraints:
         model=r"base-[0-9a-f]{12}",
     output:
-        model=directory(f"{RESULTS}/models/{{model}}/model"),
-        provenance=f"{RESULTS}/models/{{model}}/provenance.json",
+        model=directory(layout.model_dir(RESULTS, "{model}")),
+        provenance=layout.model_provenance_file(RESULTS, "{model}"),
     params:
         recipe=recipe_json,
     log:
@@ -25,9 +25,9 @@ rule train:
         unpack(train_data),
         base=start_dir,
     output:
-        model=directory(f"{RESULTS}/models/{{model}}/model"),
-        cost=f"{RESULTS}/models/{{model}}/cost.json",
-        provenance=f"{RESULTS}/models/{{model}}/provenance.json",
+        model=directory(layout.model_dir(RESULTS, "{model}")),
+        cost=layout.model_cost_file(RESULTS, "{model}"),
+        provenance=layout.model_provenance_file(RESULTS, "{model}"),
     params:
         recipe=recipe_json,
         data=train_data_args,
@@ -36,7 +36,7 @@ rule train:
     log:
         f"{LOGS}/train/{{model}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{model}}.tsv"
+        layout.benchmark_file(RESULTS, "train/{model}")
     conda:
         "../envs/boom.yaml"
     shell:

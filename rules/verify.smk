@@ -6,7 +6,7 @@ from pathlib import Path
 
 from boom.verify import sample as _verify_sample
 
-VERIFY_SAMPLE = _verify_sample(Path(RESULTS) / "summary.csv", Path(RESULTS) / "costs.csv")
+VERIFY_SAMPLE = _verify_sample(Path(layout.summary_file(RESULTS)), Path(layout.costs_file(RESULTS)))
 VERIFY_MODELS = [pick["model"] for pick in VERIFY_SAMPLE]
 VERIFY_TASKS = SUITES.get("in_domain", []) + SUITES.get("out_of_domain", [])
 
@@ -14,15 +14,15 @@ VERIFY_TASKS = SUITES.get("in_domain", []) + SUITES.get("out_of_domain", [])
 rule verify:
     """Recompute a sample of the committed results and report any score that differs."""
     input:
-        expand(f"{RESULTS}/verify/{{model}}/{{task}}.json", model=VERIFY_MODELS, task=VERIFY_TASKS),
+        expand(layout.eval_file(RESULTS, "{model}", "{task}", "verify"), model=VERIFY_MODELS, task=VERIFY_TASKS),
     output:
-        md=f"{FIGURES}/verify.md",
-        csv=f"{FIGURES}/verify.csv",
-        provenance=f"{FIGURES}/verify.provenance.json",
+        md=layout.figure_file(FIGURES, "verify", "md"),
+        csv=layout.figure_file(FIGURES, "verify", "csv"),
+        provenance=layout.figure_file(FIGURES, "verify", "provenance.json"),
     params:
         models=" ".join(VERIFY_MODELS),
         why=json.dumps({pick["model"]: pick["why"] for pick in VERIFY_SAMPLE}),
-        committed=f"{RESULTS}/eval",
+        committed=layout.eval_dir(RESULTS),
         recomputed=lambda wildcards, input: os.path.dirname(os.path.dirname(input[0])) if input else RESULTS,
         prefix=output_prefix,
     log:

@@ -89,3 +89,31 @@ def train_files(data_root, tmp_path_factory) -> dict:
     for name in ("scifact", "snli"):
         prepare(data_root, name, 24, 1, d / f"{name}.jsonl")
     return {name: d / f"{name}.jsonl" for name in ("scifact", "snli")}
+
+
+# Time by kind of test, at the end of every run (.ci/run repeats it in its own summary): each
+# test's setup, call and teardown, so a session fixture counts for the first test that uses it.
+_KINDS = {"unit": "unit tests", "workflow": "workflow tests", "slurm": "SLURM test"}
+_kind_of: dict[str, str] = {}
+_seconds = dict.fromkeys(_KINDS, 0.0)
+_tests = dict.fromkeys(_KINDS, 0)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        _kind_of[item.nodeid] = next((m for m in ("slurm", "workflow") if item.get_closest_marker(m)), "unit")
+
+
+def pytest_runtest_logreport(report):
+    kind = _kind_of.get(report.nodeid, "unit")
+    _seconds[kind] += report.duration
+    _tests[kind] += report.when == "call" or (report.when == "setup" and not report.passed)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not any(_tests.values()):
+        return
+    terminalreporter.section("time by marker")
+    for kind, label in _KINDS.items():
+        n = _tests[kind]
+        terminalreporter.write_line(f"{label}: {_seconds[kind]:.0f} s ({n} test{'s' * (n != 1)})")

@@ -102,13 +102,6 @@ def test_merge_cycle_is_reported(config):
         validate(config)
 
 
-def test_every_accepted_merge_method_is_registered_in_mergekit():
-    from mergekit.merge_methods import get
-
-    for method in boom_config.MERGE_METHODS:
-        assert get(method).spec.name == method
-
-
 def test_yaml_that_is_not_a_mapping_is_refused(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(["a", "b"]))

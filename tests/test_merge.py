@@ -2,7 +2,9 @@
 operators and granularities, incremental merges, and the interaction analysis."""
 
 import json
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,9 +13,10 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 
 from boom import interaction, merge, models
-from boom.config import MERGE_METHODS, ConfigError, validate
-from boom.recipes import model_id, resolve
+from boom.config import ConfigError, validate
+from boom.merge_methods import METHODS
 from boom.errors import BoomError
+from boom.recipes import model_id, resolve
 
 
 def _finetune(base_dir, out, seed, scale=0.02):
@@ -36,12 +39,19 @@ def test_mergekit_contracts_match_the_static_table():
     """The config checks operators without importing mergekit; the table must agree with it."""
     from mergekit.merge_methods import get
 
-    for method, (policy, min_inputs, max_inputs, min_non_base, parameters) in MERGE_METHODS.items():
-        spec = get(method).spec
-        assert spec.contract.base.value == policy, method
+    for name, ours in METHODS.items():
+        spec = get(name).spec
+        assert spec.name == name
+        assert spec.contract.base.value == ours.base, name
         assert (spec.contract.min_inputs, spec.contract.max_inputs, spec.contract.min_non_base) == (
-            min_inputs, max_inputs, min_non_base), method
-        assert {p.name: p.scope.value for p in spec.parameters} == parameters, method
+            ours.min_inputs, ours.max_inputs, ours.min_non_base), name
+        assert {p.name: p.scope.value for p in spec.parameters} == dict(ours.parameters), name
+
+
+def test_the_readme_lists_every_merge_method_and_no_other():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = re.search(r"<!-- merge methods -->(.*?)<!-- /merge methods -->", readme, re.S).group(1)
+    assert re.findall(r"`([a-z_]+)`", listed) == list(METHODS)
 
 
 def test_merged_folder_keeps_every_module_and_the_tokenizer(tiny_base, tuned, tmp_path):

@@ -150,3 +150,36 @@ def test_bags_and_replay_are_drawn_independently():
     assert ids(0.5, 0) & ids(0.5, 0, complement=True) == set() and len(ids(0.5, 0) | ids(0.5, 0, True)) == 200
     assert not ids(0.1, 0) <= bag20
     assert ids(0.4, 0) == bag40  # deterministic
+
+
+def test_rule_patterns_and_recipe_paths_are_one_layout(config):
+    """The rules' patterns are boom.layout's functions given wildcard strings; a recipe's files
+    are the same functions given values: formatting a pattern with a job's values gives its path."""
+    from pathlib import Path
+
+    from boom import layout
+
+    config["seeds"] = [0]
+    by, _ = _experiment(config, {"bls": {"kind": "train"}, "half": {"kind": "train", "ratio": 0.5},
+                                 "rest": {"kind": "train", "ratio": 0.5, "complement": True}})
+    train = dict(dataset="{dataset}", cap="{cap}", k="{k}")
+    patterns = {"bls": layout.train_file("r", **train),
+                "half": layout.bag_file("r", **train, ratio="{ratio}", seed="{seed}"),
+                "rest": layout.bag_file("r", **train, ratio="{ratio}", seed="{seed}", complement=True)}
+    assert patterns["bls"] == "r/data/train/{dataset}.n{cap}.k{k}.jsonl"
+    for variant, pattern in patterns.items():
+        e = by[variant]["datasets"]["scifact"]
+        values = dict(dataset="scifact", cap=e["max_examples"], k=e["hard_negatives"], ratio=e.get("ratio"),
+                      seed=e.get("bag_seed"))
+        assert pattern.format(**values) == train_data_file("r", "scifact", e)
+        assert layout.card_file(pattern).format(**values) == train_data_file("r", "scifact", e) + ".card.json"
+    mid = model_id(by["half"])
+    assert layout.model_dir("r", "{model}").format(model=mid) == layout.model_dir("r", mid) == f"r/models/{mid}/model"
+    assert layout.eval_items_file("r", "{model}", "{task}").format(model=mid, task="SciFact") \
+        == f"r/eval/{mid}/SciFact.items.json"
+    # and the rules name these files through boom.layout only, never with a path of their own
+    rules = Path(__file__).resolve().parent.parent / "rules"
+    for smk in rules.glob("*.smk"):
+        text = smk.read_text()
+        for written in ("{RESULTS}/", "{FIGURES}/"):
+            assert written not in text, f"{smk.name} writes a path {written}... itself: use boom.layout"

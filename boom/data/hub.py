@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from boom import layout
 from boom.data.manifest import DataError
 from boom.data.sources import in_batch_negatives
 from boom.io import write_json, write_jsonl
@@ -94,7 +95,7 @@ def prepare(dataset: HubDataset, task_type: str, max_examples: int, k: int, out:
                   split=dataset.split, available=available, examples=len(examples), max_examples=max_examples,
                   hard_negatives=k, cap_seed=0, in_batch_negatives=in_batch_negatives(task_type),
                   wall_seconds=round(time.perf_counter() - start, 3))
-    write_json(out.with_name(out.name + ".card.json"), card)
+    write_json(Path(layout.card_file(out)), card)
     return card
 
 
@@ -111,52 +112,6 @@ def main(argv: list[str] | None = None) -> None:
     card = prepare(HubDataset(args.repo, args.split, args.revision), args.task_type, args.max_examples,
                    args.hard_negatives, args.out)
     print(f"{args.repo}:{args.split}: {card['examples']} of {card['available']} examples written to {args.out}")
-
-
-# The paper's evaluation suites, by mteb benchmark name (their task lists and dataset revisions
-# ship with mteb, so they resolve offline; the data itself downloads at evaluation time).
-PAPER_BENCHMARKS = {"in_domain": "MTEB(eng, v2)", "out_of_domain": "RTEB(beta)", "new_domain": "MTEB(Code, v1)"}
-
-
-def _public_tasks(name: str) -> list:
-    """The tasks of an mteb benchmark whose data is public. RTEB keeps some of its datasets private
-    (the leaderboard's maintainers run those); nobody else can download them."""
-    import mteb
-
-    try:
-        benchmark = mteb.get_benchmark(name)
-    except KeyError as exc:  # mteb's message suggests the nearest name
-        raise ValueError(f"unknown mteb benchmark {name!r}: {exc.args[0]}") from None
-    return [task for task in benchmark.tasks if task.metadata.is_public is not False]
-
-
-def benchmark_tasks(name: str) -> dict[str, dict]:
-    """Task name -> {task_type, main_score} of an mteb benchmark's public tasks, from the metadata
-    mteb ships: resolves offline, downloads nothing."""
-    return {t.metadata.name: {"task_type": t.metadata.type, "main_score": t.metadata.main_score}
-            for t in _public_tasks(name)}
-
-
-def benchmark_task(name: str, task_name: str):
-    """The mteb task object of a benchmark, as the benchmark defines it (its splits and the
-    languages it keeps), for evaluation."""
-    for task in _public_tasks(name):
-        if task.metadata.name == task_name:
-            return task
-    raise ValueError(f"mteb benchmark {name!r} has no public task {task_name!r}")
-
-
-def benchmark_revisions(name: str) -> dict[str, str]:
-    """Task name -> pinned dataset revision of an mteb benchmark; refuses a task without one."""
-    import mteb
-
-    revisions = {}
-    for task in mteb.get_benchmark(name).tasks:
-        revision = task.metadata.dataset.get("revision")
-        if not revision:
-            raise ValueError(f"{name}: task {task.metadata.name} has no pinned dataset revision")
-        revisions[task.metadata.name] = revision
-    return revisions
 
 
 if __name__ == "__main__":

@@ -8,12 +8,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from boom.errors import BoomError
+from boom.errors import DataError  # noqa: F401 (where the data modules import it from)
 from boom.paths import REPO_ROOT
-
-
-class DataError(BoomError, RuntimeError):
-    """A data file is missing, corrupt or malformed; the message names the file and the fix."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
+from boom import layout
 from boom.data.examples import build_examples, capped
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import SOURCES
@@ -37,7 +38,7 @@ def prepare(root: Path, dataset: str, max_examples: int, hard_negatives: int, ou
         in_batch_negatives=source.in_batch_negatives, sha256=provenance_of(root, list(source.files)),
         wall_seconds=round(time.perf_counter() - start, 3),
     )
-    write_json(out.with_name(out.name + ".card.json"), card)
+    write_json(Path(layout.card_file(out)), card)
     return card
 
 

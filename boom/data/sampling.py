@@ -15,6 +15,7 @@ import argparse
 import random
 from pathlib import Path
 
+from boom import layout
 from boom.data.manifest import DataError
 from boom.io import read_jsonl, write_json, write_jsonl
 from boom.provenance import record
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = read_jsonl(args.inp)
     subset = sample(rows, args.ratio, args.seed, args.dataset, args.complement)
     write_jsonl(args.out, subset)
-    write_json(args.out.with_name(args.out.name + ".card.json"), record(
+    write_json(Path(layout.card_file(args.out)), record(
         dataset=args.dataset, source=str(args.inp), ratio=args.ratio, seed=args.seed, complement=args.complement,
         examples=len(subset), of=len(rows)))
     print(f"{args.dataset}: {len(subset)} of {len(rows)} examples (ratio {args.ratio}, seed {args.seed}) -> {args.out}")

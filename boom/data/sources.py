@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from boom.data.benchmarks import benchmark_tasks
 from boom.data.forms import Form, LoadReport
 from boom.data.readers import READERS
+from boom.errors import ConfigError
 
 # Task types of the training mix (the paper's), and the mteb task type each evaluates as.
 TASK_TYPES = ("retrieval", "reranking", "nli", "sts", "pair_classification", "classification", "clustering")
@@ -161,21 +163,26 @@ MIRROR = frozenset(SOURCES)
 HUB_LOADER_VERSION = 1
 
 
-def register_hub(train: dict) -> None:
-    """Add the config's `train.hub` datasets (name -> {split, task_type}) to SOURCES, so that
-    recipes, schedules and checks treat them as any other training set. A name the mirror
-    already uses is refused: one name, one dataset."""
+def hub_sources(train: dict) -> dict[str, HubSource]:
+    """The config's `train.hub` datasets (name -> {split, task_type}) as sources. A name the
+    mirror already uses is refused: one name, one dataset."""
     hub = train.get("hub")
-    if not hub:
-        return
-    for name, spec in hub["datasets"].items():
+    sources = {}
+    for name, spec in (hub["datasets"] if hub else {}).items():
         if name in MIRROR:
-            raise ValueError(f"train.hub.datasets.{name}: the data mirror has a dataset of this name; give the Hub "
+            raise ConfigError(f"config key train.hub.datasets.{name}: the data mirror has a dataset of this name; give the Hub "
                              "split a name of its own (e.g. bge_" + name + ")")
-        SOURCES[name] = HubSource(name, f"{hub['repo']}:{spec['split']}", spec["task_type"],
+        sources[name] = HubSource(name, f"{hub['repo']}:{spec['split']}", spec["task_type"],
                                   "see the Hub dataset card", "mixed", _ID, spec["split"], None, None, "",
                                   version=HUB_LOADER_VERSION, repo=hub["repo"], revision=hub["revision"])
+    return sources
 
+
+def register_hub(train: dict) -> None:
+    """Add the config's Hub datasets to SOURCES, so that recipes, schedules and checks treat them
+    as any other training set: called once where a run starts, after the schema check and
+    before the cross-checks (boom.config.load, rules/common.smk)."""
+    SOURCES.update(hub_sources(train))
 
 
 def task_info(tasks: dict[str, dict]) -> dict[str, dict]:
@@ -201,8 +208,6 @@ def evaluation_tasks(evaluation: dict) -> dict[str, dict]:
     benchmarks = evaluation.get("benchmarks") or {}
     tasks = {name: spec for name, spec in evaluation["tasks"].items() if spec["role"] not in benchmarks}
     if benchmarks:
-        from boom.data.hub import benchmark_tasks
-
         for role in (r for r in ROLES if r in benchmarks):
             for name, info in benchmark_tasks(benchmarks[role]).items():
                 if name in tasks and "benchmark" not in tasks[name]:

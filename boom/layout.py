@@ -1,0 +1,144 @@
+"""The path layout of a run: one function per kind of file, used by the package and the rules alike.
+
+Each function returns the concrete path when given values, and a rule's Snakemake pattern when
+given wildcard strings (as PyPSA-Eur's path helpers do):
+
+    train_file("results", "scifact", 1000, 1)                 -> results/data/train/scifact.n1000.k1.jsonl
+    train_file("results", "{dataset}", "{cap}", "{k}")        -> results/data/train/{dataset}.n{cap}.k{k}.jsonl
+
+so formatting a rule's pattern with a job's wildcards gives that job's path. The names are part
+of the committed results (results/, paper_figures/): a change here renames files that exist.
+Standard library only, and nothing of boom's: the rules import it when the workflow is parsed.
+"""
+
+from __future__ import annotations
+
+# Every table and figure of one experiment, one file each (beside its .provenance.json).
+FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
+
+
+# Training data (results/data/train/): one prepared file per dataset, cap and hard negatives, and
+# the bags sampled from it; each with a .card.json beside it.
+
+def train_name(dataset, cap, k, ratio=None, seed=None, complement=False) -> str:
+    """The stem of a training file, also its log's: `<dataset>.n<cap>.k<k>`, and for a bag drawn
+    from it at a `ratio` with a `seed`, `.r<ratio>.s<seed>`, and `.c` for that bag's complement."""
+    stem = f"{dataset}.n{cap}.k{k}"
+    if ratio is not None:
+        stem += f".r{ratio}.s{seed}" + (".c" if complement else "")
+    return stem
+
+
+def train_file(results, dataset, cap, k) -> str:
+    """A dataset's prepared training file, at `cap` examples with `k` hard negatives each."""
+    return f"{results}/data/train/{train_name(dataset, cap, k)}.jsonl"
+
+
+def bag_file(results, dataset, cap, k, ratio, seed, complement=False) -> str:
+    """A bag sampled from `train_file(results, dataset, cap, k)`, or what that bag left out."""
+    return f"{results}/data/train/{train_name(dataset, cap, k, ratio, seed, complement)}.jsonl"
+
+
+def card_file(data_file) -> str:
+    """The card beside a training file: what was kept, skipped, and read."""
+    return f"{data_file}.card.json"
+
+
+# Models (results/models/<id>/): the weights, and beside them what a run cost and what made it.
+
+def models_dir(results) -> str:
+    return f"{results}/models"
+
+
+def model_dir(results, model) -> str:
+    """The weights folder of model `model` (`<kind>-<hash>`)."""
+    return f"{models_dir(results)}/{model}/model"
+
+
+def model_cost_file(results, model) -> str:
+    return f"{models_dir(results)}/{model}/cost.json"
+
+
+def model_provenance_file(results, model) -> str:
+    return f"{models_dir(results)}/{model}/provenance.json"
+
+
+# Evaluation results: <results>/eval/<model>/<task>.json (mteb's TaskResult) with its
+# .provenance.json and per-item record .items.json; the reviewer's check writes the same names
+# under <results>/verify/ (`folder="verify"`).
+
+def eval_dir(results, folder="eval") -> str:
+    return f"{results}/{folder}"
+
+
+def eval_file(results, model, task, folder="eval") -> str:
+    return f"{eval_dir(results, folder)}/{model}/{task}.json"
+
+
+def eval_provenance_file(results, model, task, folder="eval") -> str:
+    return f"{eval_dir(results, folder)}/{model}/{task}.provenance.json"
+
+
+def eval_items_file(results, model, task, folder="eval") -> str:
+    return f"{eval_dir(results, folder)}/{model}/{task}.items.json"
+
+
+def mteb_cache_dir(results) -> str:
+    """mteb's result cache of a scale's evaluations."""
+    return f"{results}/mteb_cache"
+
+
+def verify_cache_dir(results, model) -> str:
+    """The reviewer's check's own result cache, one per model (it starts empty)."""
+    return f"{eval_dir(results, 'verify')}/{model}/mteb_cache"
+
+
+# The interaction analysis (results/interaction/) and its figures.
+
+def interaction_file(results, name) -> str:
+    """One output of the interaction analysis: clusters.json, delta.csv, matrix.csv,
+    matrix.r<k>.csv, stability.csv."""
+    return f"{results}/interaction/{name}"
+
+
+def clusters_file(results) -> str:
+    return interaction_file(results, "clusters.json")
+
+
+def interaction_figures_prefix(figures) -> str:
+    return f"{figures}/interaction"
+
+
+def interaction_figure(figures, kind, ext) -> str:
+    """The heatmap or dendrogram (`kind`) of the interaction matrix, as png or pdf."""
+    return f"{interaction_figures_prefix(figures)}_{kind}.{ext}"
+
+
+# Tables: per experiment, and all experiments together.
+
+def summary_file(results, experiment=None) -> str:
+    """The tidy results table: of one experiment, or (no experiment) of all."""
+    return f"{results}/summary.csv" if experiment is None else f"{results}/summary/{experiment}.csv"
+
+
+def costs_file(results, experiment=None) -> str:
+    """The training costs table: of one experiment, or (no experiment) of all."""
+    return f"{results}/costs.csv" if experiment is None else f"{results}/costs/{experiment}.csv"
+
+
+def benchmark_file(results, name) -> str:
+    """Snakemake's benchmark record of a job, e.g. `train/<model>` or `interaction`."""
+    return f"{results}/benchmarks/{name}.tsv"
+
+
+# Figures folder: each experiment's table and figure, the claims, the data card, the check.
+
+def figure_file(figures, name, ext) -> str:
+    """`<figures>/<name>.<ext>`: `name` an experiment, or claims, data_card, verify; `ext` one of
+    FIGURE_EXTS, or provenance.json."""
+    return f"{figures}/{name}.{ext}"
+
+
+def experiment_figures(figures, experiment) -> list[str]:
+    """Every table and figure of an experiment (its provenance record not included)."""
+    return [figure_file(figures, experiment, ext) for ext in FIGURE_EXTS]
