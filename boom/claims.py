@@ -43,12 +43,13 @@ import yaml
 
 from boom import items as items_mod
 from boom import layout
+from boom.data.sources import ROLES
 from boom.errors import BoomError
 from boom.io import write_json
 from boom.provenance import record
 
 KINDS = ("better", "close", "worst", "cheaper")
-SUITES = ("in_domain", "out_of_domain", "new_domain")
+SUITES = ROLES
 VERDICTS = ("holds", "fails", "inconclusive")
 SEED = 0  # of every resample: the same claims file on the same results gives the same intervals
 MDE_FACTOR = 2.8  # z(0.975) + z(0.80): the effect detected 80% of the time at α = 0.05, two-sided

@@ -8,7 +8,7 @@ import sys
 from boom import config_checks, forkserver
 from boom.config import check_config_files, check_owner, check_schema, claim_owner, drop_removed
 from boom.data.manifest import resolve_root
-from boom.data.sources import MIRROR, SOURCES, evaluation_tasks, register_hub, task_info
+from boom.data.sources import DEFAULT_SUITES, MIRROR, ROLES, SOURCES, evaluation_tasks, register_hub, task_info
 from boom.errors import BoomError
 from boom.io import set_offline
 from boom.items import has_items
@@ -57,7 +57,7 @@ try:  # what reads the data mirror (its MANIFEST.tsv) at parse time: its errors 
 except BoomError as _error:
     sys.exit(f"boom: {_error}")
 # Suite name -> its tasks, in config order (only suites that have tasks).
-SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ("in_domain", "out_of_domain", "new_domain")}
+SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ROLES}
 SUITES = {s: tasks for s, tasks in SUITES.items() if tasks}
 RECIPES = RESOLVED.recipes
 
@@ -200,7 +200,7 @@ def variants_of(experiment):
 
 def experiment_tasks(experiment):
     """The evaluation tasks of an experiment: those of its suites (default: in- and out-of-domain)."""
-    suites = config["experiments"][experiment].get("suites", ["in_domain", "out_of_domain"])
+    suites = config["experiments"][experiment].get("suites", list(DEFAULT_SUITES))
     return [task for task, spec in TASKS.items() if spec["role"] in suites]
 
 

@@ -12,9 +12,9 @@
 # compares TaskResults only and writes none.
 
 EVAL_JOBS = {  # job: (suites, results folder, mteb result cache)
-    "evaluate": (["in_domain", "out_of_domain"], "eval", layout.mteb_cache_dir(RESULTS)),
+    "evaluate": (list(DEFAULT_SUITES), "eval", layout.mteb_cache_dir(RESULTS)),
     "evaluate_new_domain": (["new_domain"], "eval", layout.mteb_cache_dir(RESULTS)),
-    "verify_evaluate": (["in_domain", "out_of_domain"], "verify", layout.verify_cache_dir(RESULTS, "{model}")),
+    "verify_evaluate": (list(DEFAULT_SUITES), "verify", layout.verify_cache_dir(RESULTS, "{model}")),
 }
 
 for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():

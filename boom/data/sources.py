@@ -34,7 +34,10 @@ EVAL_KEYS = {
     "classification": {"max_examples", "samples_per_label", "n_experiments"},
     "clustering": {"max_examples"},
 }
+# The evaluation suites (a task's role), in report order; an experiment is scored on the first two
+# unless it names its `suites`.
 ROLES = ("in_domain", "out_of_domain", "new_domain")
+DEFAULT_SUITES = ROLES[:2]
 # Gold-score scale of STS datasets: SemEval's 0-5, except SICK's relatedness, 1-5.
 STS_SCALES = {"sick": (1.0, 5.0)}
 
