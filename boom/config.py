@@ -43,6 +43,7 @@ def load(*layers: str | Path) -> dict:
         config = deep_update(config, _read_yaml(Path(layer)))
     drop_removed(config)
     check_schema(config)
+    fill_defaults(config)
     register_hub(config["train"])
     config_checks.check(config)
     return config
@@ -170,6 +171,22 @@ def check_schema(config: dict) -> None:
     )
     if errors:
         raise ConfigError(_schema_message(errors[0]))
+
+
+def fill_defaults(config: dict, schema: dict | None = None) -> dict:
+    """Set, in place, every absent key the schema gives a `default:` (in mappings that are there;
+    a named entry's own keys too), and return the config."""
+    schema = yaml.safe_load(SCHEMA_PATH.read_text()) if schema is None else schema
+    if not isinstance(config, dict) or not isinstance(schema, dict):
+        return config
+    for key, sub in schema.get("properties", {}).items():
+        if key not in config and "default" in sub:
+            config[key] = copy.deepcopy(sub["default"])
+        fill_defaults(config.get(key), sub)
+    if isinstance(schema.get("additionalProperties"), dict):
+        for value in config.values():
+            fill_defaults(value, schema["additionalProperties"])
+    return config
 
 
 def validate(config: dict) -> None:

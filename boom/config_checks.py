@@ -43,7 +43,7 @@ def _check_benchmarks(evaluation: dict) -> None:
 
 def _check_references(config: dict) -> None:
     train_sets = config["train"]["datasets"]
-    new_sets = config["train"].get("new_datasets", {})
+    new_sets = config["train"]["new_datasets"]
     for section, names in (("datasets", train_sets), ("new_datasets", new_sets)):
         for name in names:
             if name not in SOURCES:
@@ -128,9 +128,9 @@ def _check_references(config: dict) -> None:
 
 def _check_train_variant(config: dict, exp: str, name: str, v: dict) -> None:
     where = f"experiments.{exp}.variants.{name}"
-    train_sets, trainable = config["train"]["datasets"], {**config["train"]["datasets"], **config["train"].get("new_datasets", {})}
+    train_sets, trainable = config["train"]["datasets"], {**config["train"]["datasets"], **config["train"]["new_datasets"]}
     for ds in v.get("new_datasets", []):
-        if ds not in config["train"].get("new_datasets", {}):
+        if ds not in config["train"]["new_datasets"]:
             raise ConfigError(f"config key {where}.new_datasets: '{ds}' is not defined in train.new_datasets")
     datasets = (v.get("datasets") or list(train_sets)) + v.get("new_datasets", [])
     _check_schedule(where, {**v, "datasets": datasets})
@@ -238,7 +238,7 @@ def _check_limits(config: dict) -> None:
         if limit is not None and length > limit:
             raise ConfigError(f"config key {section}.max_seq_length = {length}: the base model "
                               f"({config['model']['source']}) has {limit} positions; use at most {limit}")
-    devices = config["train"].get("devices", 1)
+    devices = config["train"]["devices"]
     if config["train"]["batch_size"] % devices:
         raise ConfigError(f"config key train.batch_size = {config['train']['batch_size']}: it does not split over "
                           f"train.devices = {devices}; use a multiple of {devices}")

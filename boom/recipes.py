@@ -35,12 +35,12 @@ def model_id(recipe: dict) -> str:
 def base_recipe(config: dict) -> dict:
     m = config["model"]
     recipe = {"kind": "base", "source": m["source"], "name": m["name"], "revision": m.get("revision"),
-              "init_seed": m.get("init_seed", 0) if m["source"] == "tiny_random" else None}
+              "init_seed": m["init_seed"] if m["source"] == "tiny_random" else None}
     if m["source"] != "gt_minilm":
-        recipe["pooling"] = m.get("pooling", "mean")
+        recipe["pooling"] = m["pooling"]
     if m["source"] == "tiny_random":
-        recipe["architecture"] = m.get("architecture", "bert")
-    if m["source"] == "gt_minilm" and m.get("layers"):  # only where set: the full model's id stays
+        recipe["architecture"] = m["architecture"]
+    if m["source"] == "gt_minilm" and m["layers"]:  # only where set: the full model's id stays
         recipe["layers"] = m["layers"]
     return recipe
 
@@ -65,7 +65,7 @@ def train_data_file(results_dir: str, dataset: str, entry: dict) -> str:
 
 def trainable_datasets(config: dict) -> dict[str, dict]:
     """The training mix and the new-domain sets (incremental learning), name -> caps."""
-    return {**config["train"]["datasets"], **config["train"].get("new_datasets", {})}
+    return {**config["train"]["datasets"], **config["train"]["new_datasets"]}
 
 
 def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ratio: float = 1.0,
@@ -105,11 +105,11 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         "schedule": schedule,
         **({"order": order} if order else {}),
         "hyper": {k: train[k] for k in HYPER_KEYS},
-        **({"lora": train["lora"]} if train.get("lora") else {}),
+        **({"lora": train["lora"]} if train["lora"] else {}),
         # Only where set, so that the recipes (and ids) of single-device runs stay as they were.
-        **({"devices": train["devices"]} if train.get("devices", 1) > 1 else {}),
-        **({"gradient_checkpointing": True} if train.get("gradient_checkpointing") else {}),
-        **({"query_instruction": True} if config["model"].get("query_instruction") else {}),
+        **({"devices": train["devices"]} if train["devices"] > 1 else {}),
+        **({"gradient_checkpointing": True} if train["gradient_checkpointing"] else {}),
+        **({"query_instruction": True} if config["model"]["query_instruction"] else {}),
         "threads": train["threads"],
         "seed": seed,
         **({"init": init} if init else {}),
@@ -197,7 +197,7 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
     recipes: dict[str, dict] = {}
     rows: list[dict] = []
     pending: set[tuple[str, str]] = set()
-    min_steps = config["train"].get("min_steps", 1)
+    min_steps = config["train"]["min_steps"]
     for exp in experiments or list(config["experiments"]):
         variants = config["experiments"][exp]["variants"]
         for seed in config["seeds"]:

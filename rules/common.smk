@@ -6,7 +6,7 @@ import os
 import sys
 
 from boom import config_checks, forkserver
-from boom.config import check_config_files, check_owner, check_schema, claim_owner, drop_removed
+from boom.config import check_config_files, check_owner, check_schema, claim_owner, drop_removed, fill_defaults
 from boom.data.manifest import resolve_root
 from boom.data.sources import DEFAULT_SUITES, MIRROR, ROLES, SOURCES, evaluation_tasks, register_hub, task_info
 from boom.errors import BoomError
@@ -19,6 +19,7 @@ try:
     check_config_files(workflow.configfiles)
     drop_removed(config)
     check_schema(config)
+    fill_defaults(config)  # the schema's `default:`s
     register_hub(config["train"])  # the config's Hub datasets become sources, for every check and recipe
     config_checks.check(config)
     for _key in ("results_dir", "figures_dir"):  # Snakemake's paths do not expand `~`

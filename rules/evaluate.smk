@@ -40,7 +40,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
             cache_dir=_cache,
             batch_size=config["evaluation"]["batch_size"],
             max_seq_length=config["evaluation"]["max_seq_length"],
-            instruction="--query-instruction" if config["model"].get("query_instruction") else "",
+            instruction="--query-instruction" if config["model"]["query_instruction"] else "",
             per_item="--items" if _items else "",
         threads: config["evaluation"]["threads"]
         log:

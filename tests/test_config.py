@@ -1,5 +1,7 @@
 """The configuration: layering, and one clear message naming the key path for each mistake."""
 
+import copy
+
 import pytest
 import yaml
 
@@ -123,3 +125,22 @@ def test_schedule_orders_are_checked_at_parse_time(config):
     del bls["order"]
     with pytest.raises(ConfigError, match="two_stage needs retrieval data first"):
         validate(config)
+
+
+def test_the_schema_fills_in_what_a_config_leaves_out():
+    config = boom_config.load()
+    for key in ("min_steps", "devices", "lora"):
+        del config["train"][key]
+    del config["model"]["pooling"]
+    boom_config.fill_defaults(config)
+    assert (config["train"]["min_steps"], config["train"]["devices"], config["train"]["lora"]) == (1, 1, None)
+    assert config["model"]["pooling"] == "mean"
+
+
+@pytest.mark.parametrize("layer", [None, "smoke.yaml", "paper.yaml", "full_minilm.yaml", "paper_4b_lora.yaml"])
+def test_the_committed_configs_already_say_every_default(layer):
+    """Filling in defaults changes no committed config: what a run records, and its model ids, stay."""
+    written = boom_config.deep_update(boom_config._read_yaml(boom_config.CONFIG_DIR / "default.yaml"),
+                                      boom_config._read_yaml(boom_config.CONFIG_DIR / layer) if layer else {})
+    boom_config.drop_removed(written)
+    assert boom_config.fill_defaults(copy.deepcopy(written)) == written
