@@ -87,6 +87,13 @@ def output_dir(wildcards, output):
     return os.path.dirname(output[0])
 
 
+def results_folder_of_inputs(wildcards, input):
+    """The results folder of a rule's `<folder>/<model>/<task>.json` inputs (verify's
+    `<results>/verify`): taken from the inputs, as a hard-coded prefix would break on a cluster
+    without a shared filesystem."""
+    return os.path.dirname(os.path.dirname(input[0])) if input else RESULTS
+
+
 def model_dir(mid):
     return layout.model_dir(RESULTS, mid)
 

@@ -8,7 +8,7 @@ from boom.verify import sample as _verify_sample
 
 VERIFY_SAMPLE = _verify_sample(Path(layout.summary_file(RESULTS)), Path(layout.costs_file(RESULTS)))
 VERIFY_MODELS = [pick["model"] for pick in VERIFY_SAMPLE]
-VERIFY_TASKS = SUITES.get("in_domain", []) + SUITES.get("out_of_domain", [])
+VERIFY_TASKS = [task for suite in DEFAULT_SUITES for task in SUITES.get(suite, [])]
 
 
 rule verify:
@@ -23,7 +23,7 @@ rule verify:
         models=" ".join(VERIFY_MODELS),
         why=json.dumps({pick["model"]: pick["why"] for pick in VERIFY_SAMPLE}),
         committed=layout.eval_dir(RESULTS),
-        recomputed=lambda wildcards, input: os.path.dirname(os.path.dirname(input[0])) if input else RESULTS,
+        recomputed=results_folder_of_inputs,
         prefix=output_prefix,
     log:
         f"{LOGS}/report/verify.log",
