@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 from pathlib import Path
 
 import jsonschema
@@ -41,6 +42,14 @@ def load(*layers: str | Path) -> dict:
     config = _read_yaml(CONFIG_DIR / "default.yaml")
     for layer in layers:
         config = deep_update(config, _read_yaml(Path(layer)))
+    return start(config)
+
+
+def start(config: dict) -> dict:
+    """What a run does once with its merged config (load, and rules/common.smk at parse time):
+    drop the entries a layer removed, check the schema, fill in its defaults, register the
+    config's Hub datasets as sources (the one change to a global, made here and nowhere else),
+    then check the cross-references. Returns the config, changed in place."""
     drop_removed(config)
     check_schema(config)
     fill_defaults(config)
@@ -162,11 +171,16 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return f"config key {where} = {error.instance!r}: {error.message}"
 
 
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    """config/schema.yaml, read once a process (treat it as read-only)."""
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
 def check_schema(config: dict) -> None:
     """Raise ConfigError naming the first key path the schema refuses."""
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
     errors = sorted(
-        _Validator(schema).iter_errors(config),
+        _Validator(_schema()).iter_errors(config),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
     )
     if errors:
@@ -176,7 +190,7 @@ def check_schema(config: dict) -> None:
 def fill_defaults(config: dict, schema: dict | None = None) -> dict:
     """Set, in place, every absent key the schema gives a `default:` (in mappings that are there;
     a named entry's own keys too), and return the config."""
-    schema = yaml.safe_load(SCHEMA_PATH.read_text()) if schema is None else schema
+    schema = _schema() if schema is None else schema
     if not isinstance(config, dict) or not isinstance(schema, dict):
         return config
     for key, sub in schema.get("properties", {}).items():
@@ -192,7 +206,7 @@ def fill_defaults(config: dict, schema: dict | None = None) -> dict:
 def validate(config: dict) -> None:
     """Raise ConfigError naming the first offending key path, or return None: the schema, then
     the cross-references (boom/config_checks.py), which need the config's Hub datasets
-    registered (`register_hub`, as `load` and the workflow's start do between the two)."""
+    registered first (`start` does all of it in order, as a run does)."""
     check_schema(config)
     config_checks.check(config)
 

@@ -5,10 +5,11 @@ import json
 import os
 import sys
 
-from boom import config_checks, forkserver
-from boom.config import check_config_files, check_owner, check_schema, claim_owner, drop_removed, fill_defaults
+from boom import forkserver
+from boom.config import check_config_files, check_owner, claim_owner
+from boom.config import start as start_config
 from boom.data.manifest import resolve_root
-from boom.data.sources import DEFAULT_SUITES, MIRROR, ROLES, SOURCES, evaluation_tasks, register_hub, task_info
+from boom.data.sources import DEFAULT_SUITES, MIRROR, ROLES, SOURCES, evaluation_tasks, task_info
 from boom.errors import BoomError
 from boom.io import set_offline
 from boom.items import has_items
@@ -17,11 +18,7 @@ from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_d
 
 try:
     check_config_files(workflow.configfiles)
-    drop_removed(config)
-    check_schema(config)
-    fill_defaults(config)  # the schema's `default:`s
-    register_hub(config["train"])  # the config's Hub datasets become sources, for every check and recipe
-    config_checks.check(config)
+    start_config(config)  # schema, its defaults, the config's Hub datasets as sources, cross-checks
     for _key in ("results_dir", "figures_dir"):  # Snakemake's paths do not expand `~`
         config[_key] = os.path.expanduser(config[_key])
         check_owner(config[_key], config["scale"])
