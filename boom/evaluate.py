@@ -39,8 +39,9 @@ from boom.stage import json_arg
 log = logging.getLogger("boom.evaluate")
 
 
-def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int, query_instruction: bool = False):
-    """The model folder as an mteb encoder named `boom/<model_id>`."""
+def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int, query_instruction: bool = False,
+                  precision: str = "fp32"):
+    """The model folder as an mteb encoder named `boom/<model_id>`, encoding in `precision`."""
     from boom.encoding import EVAL_VERSION, CachedEncoder, fingerprint
 
     import torch
@@ -48,9 +49,11 @@ def load_for_eval(model_dir: Path, model_id: str, max_seq_length: int, query_ins
     model = models.load(Path(model_dir), device="cuda" if torch.cuda.is_available() else "cpu")
     models.set_max_seq_length(model, max_seq_length, "evaluation.max_seq_length")
     model.model_card_data.model_name = f"boom/{model_id}"
+    # precision only when not fp32: the revisions of fp32 evaluations stay as they were
     revision = fingerprint(Path(model_dir), max_seq_length=max_seq_length, query_instruction=query_instruction,
-                           eval_version=EVAL_VERSION)
-    return CachedEncoder(model, f"boom/{model_id}", revision, query_instruction=query_instruction)
+                           eval_version=EVAL_VERSION, **({"precision": precision} if precision != "fp32" else {}))
+    return CachedEncoder(model, f"boom/{model_id}", revision, query_instruction=query_instruction,
+                         precision=precision)
 
 
 def build(task_name: str, spec: dict, root: Path):
@@ -168,13 +171,15 @@ def write_task_result(task_result, path: Path) -> None:
 
 def evaluate(model_dir: Path, model_id: str, task_name: str, spec: dict, root: Path,
              batch_size: int, max_seq_length: int, cache_dir: Path | None = None,
-             query_instruction: bool = False):
+             query_instruction: bool = False, precision: str = "fp32"):
     """Load a model folder and evaluate it on one task."""
-    encoder = load_for_eval(model_dir, model_id, max_seq_length, query_instruction)
+    encoder = load_for_eval(model_dir, model_id, max_seq_length, query_instruction, precision)
     return evaluate_task(encoder, build(task_name, spec, root), batch_size, result_cache(cache_dir))[0]
 
 
 def main(argv: list[str] | None = None) -> None:
+    from boom.encoding import PRECISIONS
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, type=Path, help="folder of the model to evaluate")
     parser.add_argument("--model-id", required=True, help="the model's recipe id (its unique mteb name)")
@@ -184,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-seq-length", type=int, default=256)
     parser.add_argument("--query-instruction", action="store_true",
                         help="prefix non-document inputs with the task's instruction (decoder models)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                        help="encode in float32 or in bfloat16 autocast (evaluation.precision)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="mteb result cache (default: none)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out-dir", required=True, type=Path, help="folder for the TaskResult JSONs")
@@ -194,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
 
     models.set_threads(args.threads)
     root = resolve_root(args.root)
-    encoder = load_for_eval(args.model, args.model_id, args.max_seq_length, args.query_instruction)
+    encoder = load_for_eval(args.model, args.model_id, args.max_seq_length, args.query_instruction, args.precision)
     cache = result_cache(args.cache_dir)
     tasks = args.tasks
     for i, (name, spec) in enumerate(tasks.items(), 1):
@@ -212,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
             model_id=args.model_id, mteb_name=encoder.mteb_model_meta.name,
             mteb_revision=encoder.mteb_model_meta.revision, task=name, spec=spec,
             revision=task_result.dataset_revision, batch_size=args.batch_size,
-            max_seq_length=args.max_seq_length, query_instruction=args.query_instruction,
+            max_seq_length=args.max_seq_length, query_instruction=args.query_instruction, precision=args.precision,
             from_cache=from_cache, wall_seconds=round(wall, 3),
             items=items_path.name if items_path is not None else None,
         ))

@@ -109,6 +109,7 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         # Only where set, so that the recipes (and ids) of single-device runs stay as they were.
         **({"devices": train["devices"]} if train["devices"] > 1 else {}),
         **({"gradient_checkpointing": True} if train["gradient_checkpointing"] else {}),
+        **({"precision": train["precision"]} if train["precision"] != "auto" else {}),
         **({"query_instruction": True} if config["model"]["query_instruction"] else {}),
         "threads": train["threads"],
         "seed": seed,

@@ -154,6 +154,19 @@ def own_negative_sets(recipe: dict) -> set[str]:
     return {n for n, e in recipe["datasets"].items() if not in_batch_negatives(e["task_type"])}
 
 
+def uses_bf16(precision: str, device: str) -> bool:
+    """Whether training runs in bf16 mixed precision (autocast; the weights and optimizer stay
+    float32): `auto` on a bf16-capable GPU only (the paper's setting), `bf16` on any device."""
+    import torch
+
+    if precision == "bf16":
+        if device == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            log.warning("train.precision bf16 on a CPU without native bf16 (AVX512-BF16 / AMX): it runs, slowly; "
+                        "fp32 or auto is faster here")
+        return True
+    return precision == "auto" and device == "cuda" and torch.cuda.is_bf16_supported()
+
+
 def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | None:
     """Train and save the model; its cost record, or None on a process other than rank 0 of a
     multi-device run (rank 0 saves)."""
@@ -219,7 +232,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
             dataloader_num_workers=0,
             # multi-device runs (torchrun): NCCL between GPUs, gloo between CPU processes
             **({"ddp_backend": "nccl" if device == "cuda" else "gloo"} if world > 1 else {}),
-            bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
+            bf16=uses_bf16(recipe.get("precision", "auto"), device),
             gradient_checkpointing=bool(recipe.get("gradient_checkpointing")),
             # The paper's instructions, on queries only (the anchor column of each dataset).
             prompts=({n: {"anchor": models.QUERY_PROMPT.format(instruction=r[0]["instruction"])}

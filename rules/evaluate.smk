@@ -40,6 +40,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
             cache_dir=_cache,
             batch_size=config["evaluation"]["batch_size"],
             max_seq_length=config["evaluation"]["max_seq_length"],
+            precision=config["evaluation"]["precision"],
             instruction="--query-instruction" if config["model"]["query_instruction"] else "",
             per_item="--items" if _items else "",
         threads: config["evaluation"]["threads"]
@@ -52,5 +53,5 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
         shell:
             "python -m boom evaluate --model {input.model} --model-id {wildcards.model} "
             "--tasks {params.tasks:q} --root {params.root:q} --batch-size {params.batch_size} "
-            "--max-seq-length {params.max_seq_length} {params.instruction} {params.per_item} --threads {threads} "
+            "--max-seq-length {params.max_seq_length} --precision {params.precision} {params.instruction} {params.per_item} --threads {threads} "
             "--cache-dir {params.cache_dir:q} --out-dir {params.out_dir} 2>&1 | tee {log}"

@@ -218,3 +218,22 @@ def test_batches_stay_within_the_batch_size_and_the_padding_bound():
         assert 0 < b - a <= 32
         assert 1 - sum(lengths[a:b]) / (lengths[a] * (b - a)) <= MAX_PADDING
     assert _padding_bounded_batches([7] * 70, 32) == [(0, 32), (32, 64), (64, 70)]
+
+
+def test_bf16_encoding_stays_close_to_float32_under_its_own_revision(data_root, tiny_base):
+    """evaluation.precision bf16: float32 embeddings out, each within rounding of the float32
+    model's (cosine), and a revision of its own, so mteb's cache never mixes the two; fp32 keeps
+    the revision it always had."""
+    fp32 = evaluate.load_for_eval(tiny_base, "p", 64)
+    bf16 = evaluate.load_for_eval(tiny_base, "p", 64, precision="bf16")
+    assert fp32.mteb_model_meta.revision != bf16.mteb_model_meta.revision
+    assert fp32.mteb_model_meta.revision == evaluate.load_for_eval(tiny_base, "p", 64, precision="fp32").mteb_model_meta.revision
+    texts = ["a short claim about cells", "a much longer sentence " * 12, "mid length text here ok", "a"]
+    function = fp32.model.encode
+    a = fp32._encode_sorted(function, texts, None, {"batch_size": 2})
+    b = bf16._encode_sorted(bf16.model.encode, texts, None, {"batch_size": 2})
+    assert b.dtype == np.float32 and not np.array_equal(a, b)  # bf16 really ran
+    cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cosine.min() > 0.99
+    with pytest.raises(ValueError, match="precision 'fp16'"):
+        CachedEncoder(fp32.model, "boom/p", precision="fp16")

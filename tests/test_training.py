@@ -9,6 +9,7 @@ from torch.utils.data import ConcatDataset
 
 from boom import batching, losses, recipes, schedules, train
 from boom.data.prepare import prepare
+from boom.config import load
 from boom.errors import BoomError
 
 TYPES = {"scifact": "retrieval", "wikiqa": "reranking", "snli": "nli", "banking77": "classification"}
@@ -124,6 +125,24 @@ def test_every_schedule_trains(tiny_base, mix, tmp_path, schedule):
     repeated = cost["examples_per_dataset"]["scifact"] if schedule == "two_stage" else 0
     if schedule != "mixed":
         assert cost["examples_seen"] == cost["examples"] + repeated
+
+
+def test_bf16_training_is_its_own_model_and_still_trains(tiny_base, mix, tmp_path):
+    """train.precision bf16 (autocast) gives other weights than float32 from the same seed, and
+    the same checks hold; `auto` on a CPU is float32, and the recipe names only a non-auto one."""
+    files, datasets = mix
+    recipe = {**RECIPE, "schedule": "bls", "datasets": datasets}
+    assert not train.uses_bf16("auto", "cpu") and not train.uses_bf16("fp32", "cuda") and train.uses_bf16("bf16", "cpu")
+    fp32 = train.train(recipe, tiny_base, files, tmp_path / "fp32" / "model")
+    bf16 = train.train({**recipe, "precision": "bf16"}, tiny_base, files, tmp_path / "bf16" / "model")
+    assert bf16["loss_end"] < bf16["loss_start"] and bf16["steps"] == fp32["steps"]
+    a = load_file(str(tmp_path / "fp32/model/model.safetensors"))
+    b = load_file(str(tmp_path / "bf16/model/model.safetensors"))
+    assert any(not torch.equal(a[k], b[k]) for k in a) and all(b[k].dtype == a[k].dtype for k in a)
+    config = load()
+    assert recipes.train_recipe(config, ["snli"], "bls", 0)["precision"] == "bf16"
+    config["train"]["precision"] = "auto"
+    assert "precision" not in recipes.train_recipe(config, ["snli"], "bls", 0)
 
 
 def test_a_run_that_did_not_train_is_refused():
