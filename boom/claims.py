@@ -193,6 +193,7 @@ def compare(df: pd.DataFrame, a: str, b: str, boot: Bootstrap) -> dict:
             raise ClaimError(f"variant '{v}' lacks seed {missing[0][0]}, task {missing[0][1]} in the summary; "
                              "rebuild results/summary.csv")
     diffs = np.zeros((len(seeds_a), boot.resamples))
+    per_seed = np.zeros(len(seeds_a))  # each seed's effect on the full evaluation sets
     effect = 0.0
     for i, seed in enumerate(seeds_a):
         for task in tasks:
@@ -204,15 +205,23 @@ def compare(df: pd.DataFrame, a: str, b: str, boot: Bootstrap) -> dict:
                                      f"summary's {value:.6f} (they come from different evaluations); rerun "
                                      "snakemake to rebuild both")
             diffs[i] += boot.replicates(ma, task) - boot.replicates(mb, task)
-            effect += va - vb
+            per_seed[i] += va - vb
+    effect = per_seed.sum()
     diffs /= len(tasks)
+    per_seed /= len(tasks)
     draws = boot.seed_draws(len(seeds_a))
     reps = diffs[draws, np.arange(boot.resamples)[:, None]].mean(axis=1) * 100
     low, high = np.percentile(reps, [2.5, 97.5])
     se = float(reps.std(ddof=1))
+    # The SE's two sources, each alone: the evaluation items (every seed kept, items resampled:
+    # what the subset sizes control) and the seeds (items kept, seeds resampled: training noise,
+    # which only more seeds average out)
+    se_items = float((diffs.mean(axis=0) * 100).std(ddof=1))
+    se_seeds = float((per_seed[draws].mean(axis=1) * 100).std(ddof=1))
     models = set(sa["model"]) | set(sb["model"])
     return {"a": a, "b": b, "effect": effect / (len(seeds_a) * len(tasks)) * 100, "low": float(low),
-            "high": float(high), "se": se, "mde": MDE_FACTOR * se, "seeds": len(seeds_a), "tasks": len(tasks),
+            "high": float(high), "se": se, "se_items": se_items, "se_seeds": se_seeds, "mde": MDE_FACTOR * se,
+            "seeds": len(seeds_a), "tasks": len(tasks),
             "trained": not any(str(m).startswith("base-") for m in models)}
 
 
@@ -253,7 +262,7 @@ def check(claim: dict, summary: pd.DataFrame, costs: pd.DataFrame | None, boot: 
                                  f"(variants: {', '.join(map(str, c.index))})")
         ratio = float(c[a] / c[claim["than"]])
         return {**row, "compared": f"{a} / {claim['than']} training examples", "effect": ratio, "low": ratio,
-                "high": ratio, "se": None, "mde": None, "tasks": None,
+                "high": ratio, "se": None, "se_items": None, "se_seeds": None, "mde": None, "tasks": None,
                 "verdict": "holds" if ratio <= claim["fraction"] else "fails", "comparisons": []}
     if boot is None:
         raise ClaimError(f"claim {claim['id']}: a score claim needs the per-item results (--eval-dir)")
@@ -290,7 +299,8 @@ def check(claim: dict, summary: pd.DataFrame, costs: pd.DataFrame | None, boot: 
     else:
         shown = min(deciding, key=lambda c: c["low"])
     return {**row, "compared": shown["label"] + note, "effect": shown["effect"], "low": shown["low"],
-            "high": shown["high"], "se": shown["se"], "mde": shown["mde"], "tasks": shown["tasks"],
+            "high": shown["high"], "se": shown["se"], "se_items": shown["se_items"], "se_seeds": shown["se_seeds"],
+            "mde": shown["mde"], "tasks": shown["tasks"],
             "verdict": verdict, "comparisons": comps}
 
 
@@ -302,10 +312,12 @@ def needed(claim: dict, summary: pd.DataFrame) -> list[tuple[str, str]]:
     return list(dict.fromkeys(zip(df["model"], df["task"])))
 
 
-def largest_trained_se(verdicts: list[dict]) -> tuple[float, str, str] | None:
-    """The largest paired SE of a Mean(Task) difference between two trained variants (no
-    comparison with a model of kind base), over every comparison of the claims."""
-    found = [(c["se"], v["id"], c["label"]) for v in verdicts for c in v["comparisons"] if c["trained"]]
+def largest_trained_se(verdicts: list[dict], part: str = "se", suites=None) -> tuple[float, str, str] | None:
+    """The largest paired SE (`part`: se, or its evaluation part se_items, or its seed part
+    se_seeds) of a Mean(Task) difference between two trained variants (no comparison with a model
+    of kind base), over every comparison of the claims (of `suites`, default all)."""
+    found = [(c[part], v["id"], c["label"]) for v in verdicts for c in v["comparisons"]
+             if c["trained"] and (suites is None or v["suite"] in suites)]
     return max(found) if found else None
 
 
@@ -321,23 +333,33 @@ def write_report(verdicts: list[dict], prefix: Path, resamples: int) -> None:
              "Effect: mean score difference ×100 over seeds and tasks (for `cheaper`: the ratio of training "
              f"examples, deterministic). 95% interval and paired SE: a paired bootstrap ({resamples} resamples) over "
              "each task's evaluation items (the same resampled items for both models) and over seeds; tasks are "
-             "not resampled. MDE: the smallest effect this run could detect, 2.8 × SE (80% power, α = 0.05). "
+             "not resampled. The SE's two sources, each alone: *items* resamples the evaluation items with every "
+             "seed kept (what the evaluation subsets' sizes control), *seeds* resamples the seeds with the items "
+             "kept (training noise: only more seeds average it out). "
+             "MDE: the smallest effect this run could detect, 2.8 × SE (80% power, α = 0.05). "
              "*holds*: the whole interval is on the claimed side (`close`: inside ±tolerance); *fails*: wholly "
              "on the other side (outside the band); *inconclusive* otherwise.", "",
-             "| claim | experiment | suite | compared | effect | 95% interval | paired SE | MDE | verdict | seeds |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| claim | experiment | suite | compared | effect | 95% interval | paired SE | SE: items | SE: seeds "
+             "| MDE | verdict | seeds |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for v in verdicts:
         interval = f"[{v['low']:+.2f}, {v['high']:+.2f}]" if v["se"] is not None else "–"
         verdict = v["verdict"] if v["verdict"] == "holds" else f"**{v['verdict']}**"
         lines.append(f"| {v['claim']} | {v['experiment']} | {v['suite']} | {v['compared']} | {v['effect']:+.2f} | "
-                     f"{interval} | {_fmt(v['se'], '.2f')} | {_fmt(v['mde'], '.2f')} | {verdict} | {v['seeds']} |")
+                     f"{interval} | {_fmt(v['se'], '.2f')} | {_fmt(v['se_items'], '.2f')} | "
+                     f"{_fmt(v['se_seeds'], '.2f')} | {_fmt(v['mde'], '.2f')} | {verdict} | {v['seeds']} |")
     counts = {k: sum(v["verdict"] == k for v in verdicts) for k in VERDICTS}
     lines += ["", f"{counts['holds']} of {len(verdicts)} claims hold on these numbers ({counts['fails']} fail, "
               f"{counts['inconclusive']} inconclusive)."]
-    largest = largest_trained_se(verdicts)
-    lines.append("Paired SE of a Mean(Task) difference between two trained variants: " +
-                 (f"at most {largest[0]:.2f} points (claim {largest[1]}, {largest[2]})." if largest
-                  else "no claim compares two trained variants."))
+    lines += ["", "Largest paired SE of a Mean(Task) difference between two trained variants, over every comparison "
+              "the claims make (not only the one shown):", ""]
+    for suites, label in ((("in_domain", "out_of_domain"), "in- and out-of-domain"), (("new_domain",), "new domain")):
+        for part, name in (("se", "all"), ("se_items", "items"), ("se_seeds", "seeds")):
+            largest = largest_trained_se(verdicts, part, suites)
+            if largest:
+                lines.append(f"- {label}, {name}: {largest[0]:.2f} points (claim {largest[1]}, {largest[2]})")
+    if not largest_trained_se(verdicts):
+        lines.append("- no claim compares two trained variants.")
     Path(f"{prefix}.md").write_text("\n".join(lines) + "\n")
 
 

@@ -120,6 +120,9 @@ def test_seeds_are_resampled_too(tmp_path):
                                             "b": [BASE] * 3})
     n = claims.check(SPEC, noisy, None, boot)
     assert s["effect"] == pytest.approx(n["effect"]) and s["high"] - s["low"] < n["high"] - n["low"]
+    # the seed part is the seeds' disagreement alone: none where they agree
+    assert s["se_seeds"] == pytest.approx(0, abs=1e-9) and n["se_seeds"] > 0.5
+    assert n["se_items"] == pytest.approx(s["se_items"], rel=0.2)  # the same item noise
     assert n["low"] >= -1e-9 and n["high"] <= 10 + 1e-9  # replicates are means over drawn seeds
 
 
@@ -141,11 +144,13 @@ def test_the_report_gives_se_mde_and_the_largest_trained_se(tmp_path):
           claims.check({**SPEC, "id": "a_base", "than": "base"}, summary, None, boot)]
     claims.write_report(vs, tmp_path / "out" / "claims", 1000)
     md = (tmp_path / "out" / "claims.md").read_text()
-    assert "| paired SE | MDE | verdict |" in md and "claims hold on these numbers" in md
-    se = vs[0]["se"]
-    assert f"at most {se:.2f} points (claim ab, a - b)" in md  # not the comparison with the base model
+    assert "| paired SE | SE: items | SE: seeds | MDE | verdict |" in md and "claims hold on these numbers" in md
+    for part, name in (("se", "all"), ("se_items", "items"), ("se_seeds", "seeds")):
+        # not the comparison with the base model
+        assert f"- in- and out-of-domain, {name}: {vs[0][part]:.2f} points (claim ab, a - b)" in md
+    assert vs[0]["se_items"] <= vs[0]["se"] + 1e-9
     table = pd.read_csv(tmp_path / "out" / "claims.csv")
-    assert list(table["verdict"]) == ["holds", "holds"] and {"se", "mde", "low", "high"} <= set(table.columns)
+    assert list(table["verdict"]) == ["holds", "holds"] and {"se", "se_items", "se_seeds", "mde", "low", "high"} <= set(table.columns)
 
 
 def test_cheaper_compares_training_examples(tmp_path):
