@@ -46,7 +46,7 @@ EVAL_VERSION = 1
 # call: at paper scale a whole suite's corpora would not fit in memory.
 MAX_STORE_BYTES = 4 << 30
 # Encoding precision (evaluation.precision): float32, or bfloat16 autocast (on CPUs with AMX /
-# AVX512-BF16, 2.8x faster encoding here; cosine to the float32 embedding >= 0.9999).
+# AVX512-BF16, 2.2-2.7x faster encoding here: benchmarks/precision_speed.py; cosine to the float32 embedding >= 0.9999).
 PRECISIONS = ("fp32", "bf16")
 
 

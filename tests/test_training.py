@@ -8,8 +8,8 @@ from sentence_transformers.base.sampler import DefaultBatchSampler, NoDuplicates
 from torch.utils.data import ConcatDataset
 
 from boom import batching, losses, recipes, schedules, train
-from boom.data.prepare import prepare
 from boom.config import load
+from boom.data.prepare import prepare
 from boom.errors import BoomError
 
 TYPES = {"scifact": "retrieval", "wikiqa": "reranking", "snli": "nli", "banking77": "classification"}
