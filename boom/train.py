@@ -52,14 +52,16 @@ def probe_batches(train_sets: dict, batch_size: int) -> dict[str, list]:
             for n, d in train_sets.items()}
 
 
-def probe_loss(model, batches: dict, loss_of: dict) -> float:
-    """Mean over datasets of the training loss on each dataset's probe batches, in eval mode."""
+def probe_loss(model, batches: dict, loss_of: dict, bf16: bool = False) -> float:
+    """Mean over datasets of the training loss on each dataset's probe batches, in eval mode, in
+    the precision the model trains in (bf16 autocast: 2-3x faster on this CPU; before and after
+    are measured alike, so they still compare)."""
     import torch
 
     was_training = model.training
     model.eval()
     values = []
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=bf16):
         for name, probe in batches.items():
             total = 0.0
             for batch in probe:
@@ -201,7 +203,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
 
     probe_loss_of = {n: losses.loss_for(model, n not in own_negatives, hyper["temperature"]) for n in train_sets}
     probes = probe_batches(train_sets, hyper["batch_size"])
-    loss_before = probe_loss(model, probes, probe_loss_of)
+    bf16 = uses_bf16(recipe.get("precision", "auto"), device)
+    loss_before = probe_loss(model, probes, probe_loss_of, bf16)
     start_weights = {k: v.detach().float().cpu().clone() for k, v in model.state_dict().items()
                      if v.is_floating_point()}
 
@@ -232,7 +235,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
             dataloader_num_workers=0,
             # multi-device runs (torchrun): NCCL between GPUs, gloo between CPU processes
             **({"ddp_backend": "nccl" if device == "cuda" else "gloo"} if world > 1 else {}),
-            bf16=uses_bf16(recipe.get("precision", "auto"), device),
+            bf16=bf16,
             gradient_checkpointing=bool(recipe.get("gradient_checkpointing")),
             # The paper's instructions, on queries only (the anchor column of each dataset).
             prompts=({n: {"anchor": models.QUERY_PROMPT.format(instruction=r[0]["instruction"])}
@@ -247,7 +250,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
         if not trainer.is_world_process_zero():
             return None
 
-    loss_after = probe_loss(model, probes, probe_loss_of)
+    loss_after = probe_loss(model, probes, probe_loss_of, bf16)
     distance, relative = weight_distance(model, start_weights)
     steps = int(result.global_step)
     check_trained(out.parent.name, steps, loss_before, loss_after, distance)
