@@ -15,6 +15,7 @@ from boom.io import set_offline
 from boom.items import has_items
 from boom import layout
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
+from boom.snakemake_limits import drop_default_rate_limit
 
 try:
     check_config_files(workflow.configfiles)
@@ -279,21 +280,7 @@ def start_run():
         claim_owner(folder, config["scale"])
     if workflow.local_exec:
         _FORK_SERVER.append(forkserver.start(f"{LOGS}/forkserver.log"))
-        drop_default_rate_limit()
-
-
-def drop_default_rate_limit():
-    """Run job selection only when a job ends, not on Snakemake's one-second timers.
-
-    Snakemake's default submission limit (--max-jobs-per-timespan 100/1s) re-runs job selection a
-    second after every round that left jobs waiting, and that round starts a timer of its own: the
-    timers add up with every finished job. In the default `paper` run (about 100 ready jobs behind
-    2 busy cores) the main process used half of one core of two (a 30-job test: 788 rounds against
-    30). A local run needs no submission limit; an explicit --max-jobs-per-timespan is kept.
-    """
-    limiter = workflow.scheduler.job_rate_limiter
-    if limiter is not None and (limiter.max_jobs, limiter.timespan) == (100, 1):
-        workflow.scheduler.job_rate_limiter = None
+        drop_default_rate_limit(workflow.scheduler)  # job selection when a job ends, not on timers
 
 
 def stop_fork_server():
