@@ -7,8 +7,8 @@ round resets the params of every ready job and stats their inputs, so in the def
 (about a hundred jobs waiting behind two busy cores) Snakemake's own process used half of one
 core of the two (`ps`: 10 min 42 s of CPU in its first 22 min). A 30-job test ran 788 rounds
 with the limit and 30 without. A local run has no queue to protect: without the limit, job
-selection runs when a job ends. An explicit --max-jobs-per-timespan is kept, and cluster runs
-keep theirs (the rule files call this for local runs only).
+selection runs when a job ends. A --max-jobs-per-timespan other than the default is kept, and
+cluster runs keep theirs (the rule files call this for local runs only).
 """
 
 from __future__ import annotations
