@@ -280,7 +280,9 @@ def start_run():
         claim_owner(folder, config["scale"])
     if workflow.local_exec:
         _FORK_SERVER.append(forkserver.start(f"{LOGS}/forkserver.log"))
-        drop_default_rate_limit(workflow.scheduler)  # job selection when a job ends, not on timers
+        if drop_default_rate_limit(workflow.scheduler):  # boom/snakemake_limits.py says why
+            print("boom: local run: jobs are selected when a job ends (Snakemake's default 100/1s "
+                  "submission limit dropped: its timers took half a core)", file=sys.stderr)
 
 
 def stop_fork_server():

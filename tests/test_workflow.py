@@ -69,6 +69,8 @@ def smoke_run(tmp_path_factory):
                     network_log=out / "network.log")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "ran in fork server child" in run.stdout + run.stderr  # the jobs' logs are echoed (tee)
+    # a local run selects jobs when one ends, not on the default rate limit's timers
+    assert "submission limit dropped" in run.stdout + run.stderr
     return out, overrides
 
 
