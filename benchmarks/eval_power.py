@@ -23,7 +23,6 @@ import math
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from boom import claims as claims_mod
@@ -31,19 +30,6 @@ from boom import config as boom_config
 from boom import layout
 
 SIZE_KEYS = ("max_queries", "max_pairs", "max_examples")
-
-
-def task_terms(df: pd.DataFrame, a: str, b: str, boot: claims_mod.Bootstrap) -> dict[str, float]:
-    """Task -> its term of the evaluation-part variance of a - b's Mean(Task) difference (×100²)."""
-    tasks = list(dict.fromkeys(df["task"]))
-    sa, sb = claims_mod._side(a, df), claims_mod._side(b, df)
-    seeds = sorted(set(sa.index.get_level_values(0)))
-    terms = {}
-    for task in tasks:
-        diff = np.mean([boot.replicates(sa.loc[(s, task), "model"], task) - boot.replicates(sb.loc[(s, task), "model"], task)
-                        for s in seeds], axis=0)
-        terms[task] = float(np.var(diff * 100, ddof=1)) / len(tasks) ** 2
-    return terms
 
 
 def encoded_texts(log: Path) -> dict[str, int]:
@@ -65,18 +51,17 @@ def main() -> None:
     root = boom_config.REPO_ROOT
     results = root / config["results_dir"]
     summary = pd.read_csv(layout.summary_file(results))
-    claims = [c for c in claims_mod.load_claims(root / "config/claims.yaml") if c["experiment"] in set(summary["experiment"])]
+    claims = [c for c in claims_mod.load_claims(root / "config/claims.yaml")
+              if c["experiment"] in set(summary["experiment"]) and c["kind"] != "cheaper"]
     boot = claims_mod.Bootstrap(results / "eval", args.resamples)
     boot.precompute(pair for c in claims for pair in claims_mod.needed(c, summary))
-    verdicts = [claims_mod.check(c, summary, None, boot) for c in claims if c["kind"] != "cheaper"]
 
-    rows = []  # one per trained comparison: its terms and its seed part
-    for claim, verdict in zip([c for c in claims if c["kind"] != "cheaper"], verdicts):
-        df = summary[(summary["experiment"] == claim["experiment"]) & (summary["suite"] == claim["suite"])]
-        for comp in verdict["comparisons"]:
+    rows = []  # one per trained comparison: its per-task terms and its seed part
+    for claim in claims:
+        for comp in claims_mod.check(claim, summary, None, boot)["comparisons"]:
             if comp["trained"]:
                 rows.append({"label": f"{claim['id']}: {comp['label']}", "suite": claim["suite"],
-                             "terms": task_terms(df, comp["a"], comp["b"], boot), "se_items": comp["se_items"],
+                             "terms": comp["items_terms"], "se_items": comp["se_items"],
                              "se_seeds": comp["se_seeds"], "se": comp["se"], "seeds": comp["seeds"]})
     if not rows:
         raise SystemExit("no comparison between two trained variants in the claims")

@@ -194,6 +194,7 @@ def compare(df: pd.DataFrame, a: str, b: str, boot: Bootstrap) -> dict:
                              "rebuild results/summary.csv")
     diffs = np.zeros((len(seeds_a), boot.resamples))
     per_seed = np.zeros(len(seeds_a))  # each seed's effect on the full evaluation sets
+    per_task = {task: np.zeros(boot.resamples) for task in tasks}  # each task's seed-summed replicates
     effect = 0.0
     for i, seed in enumerate(seeds_a):
         for task in tasks:
@@ -204,7 +205,9 @@ def compare(df: pd.DataFrame, a: str, b: str, boot: Bootstrap) -> dict:
                     raise ClaimError(f"model {model}, task {task}: the items file's score {score:.6f} is not the "
                                      f"summary's {value:.6f} (they come from different evaluations); rerun "
                                      "snakemake to rebuild both")
-            diffs[i] += boot.replicates(ma, task) - boot.replicates(mb, task)
+            diff = boot.replicates(ma, task) - boot.replicates(mb, task)
+            diffs[i] += diff
+            per_task[task] += diff
             per_seed[i] += va - vb
     effect = per_seed.sum()
     diffs /= len(tasks)
@@ -218,9 +221,13 @@ def compare(df: pd.DataFrame, a: str, b: str, boot: Bootstrap) -> dict:
     # which only more seeds average out)
     se_items = float((diffs.mean(axis=0) * 100).std(ddof=1))
     se_seeds = float((per_seed[draws].mean(axis=1) * 100).std(ddof=1))
+    # se_items² as a sum over tasks (their resamples are independent): each task's term, which
+    # falls as 1/size of its subset (benchmarks/eval_power.py sizes the subsets from these)
+    items_terms = {task: float(np.var(d / len(seeds_a) * 100, ddof=1)) / len(tasks) ** 2 for task, d in per_task.items()}
     models = set(sa["model"]) | set(sb["model"])
     return {"a": a, "b": b, "effect": effect / (len(seeds_a) * len(tasks)) * 100, "low": float(low),
-            "high": float(high), "se": se, "se_items": se_items, "se_seeds": se_seeds, "mde": MDE_FACTOR * se,
+            "high": float(high), "se": se, "se_items": se_items, "se_seeds": se_seeds, "items_terms": items_terms,
+            "mde": MDE_FACTOR * se,
             "seeds": len(seeds_a), "tasks": len(tasks),
             "trained": not any(str(m).startswith("base-") for m in models)}
 
