@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from boom.paths import REPO_ROOT
@@ -44,9 +46,24 @@ def record(**fields: Any) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "git_commit": git_commit(),
-        "command": " ".join(sys.argv),
+        "command": command(),
         "torch_threads": _torch_threads(),
     }
+
+
+def command(argv: list[str] | None = None) -> str:
+    """The stage's command line as one shell line that does it again, run from the repository
+    root: `python -m boom.train --recipe '{...}' ...` (arguments quoted: a recipe is JSON with
+    spaces). A stage sees its module name as argv[0] (boom/stage.py); `python -m boom.train` its
+    file's path."""
+    argv = list(sys.argv if argv is None else argv)
+    first = Path(argv[0]) if argv else Path()
+    if first.suffix == ".py" and first.is_absolute() and first.is_relative_to(REPO_ROOT):
+        module = first.relative_to(REPO_ROOT).with_suffix("")
+        argv[0] = ".".join(module.parts[:-1] if module.name == "__main__" else module.parts)
+    if argv and argv[0].startswith("boom"):
+        argv = ["python", "-m", *argv]
+    return shlex.join(argv)
 
 
 def _torch_threads() -> int | None:
