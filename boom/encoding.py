@@ -50,11 +50,17 @@ MAX_STORE_BYTES = 4 << 30
 PRECISIONS = ("fp32", "bf16")
 
 
+# Files of a model folder that change no embedding: sentence-transformers' model card, which
+# records the training's wall time, so that two runs' bit-identical weights had two revisions.
+NOT_FINGERPRINTED = ("README.md",)
+
+
 def fingerprint(model_dir: Path, **settings: Any) -> str:
-    """A short hash of every file of a model folder and the settings that change its embeddings:
-    the model's mteb revision, so a cached score is only ever reused for the same weights."""
+    """A short hash of every file of a model folder (but its model card) and the settings that
+    change its embeddings: the model's mteb revision, so a cached score is only ever reused for the
+    same weights, and the same weights give the same revision in any run."""
     digest = hashlib.sha256(repr(sorted(settings.items())).encode())
-    for path in sorted(p for p in Path(model_dir).rglob("*") if p.is_file()):
+    for path in sorted(p for p in Path(model_dir).rglob("*") if p.is_file() and p.name not in NOT_FINGERPRINTED):
         digest.update(str(path.relative_to(model_dir)).encode())
         with path.open("rb") as f:
             digest.update(hashlib.file_digest(f, "sha256").digest())

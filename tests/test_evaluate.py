@@ -4,6 +4,7 @@ scores agree with beir's; the paper's benchmark suites resolve offline; decoder 
 instruction on queries only."""
 
 import collections
+import shutil
 
 import mteb
 import numpy as np
@@ -127,6 +128,11 @@ def test_each_model_gets_its_own_scores_through_the_cache(data_root, tiny_base, 
     a, b = run(tiny_base, "base-a"), run(tiny_other, "base-b")
     assert not a[1] and not b[1] and a[0] != b[0]  # one model's cached score never handed to the other
     assert run(tiny_base, "base-a") == (a[0], True, 0)  # the same model again: from the cache, nothing encoded
+    # the same weights retrained elsewhere: only the model card (training time) differs, the cache serves
+    again = tmp_path / "again" / "model"
+    shutil.copytree(tiny_base, again)
+    (again / "README.md").write_text("# trained in another run, 12.3 s\n")
+    assert run(again, "base-a") == (a[0], True, 0)
     # a rebuilt folder under the same name with other weights: another revision, computed afresh
     assert run(tiny_other, "base-a")[:2] == (b[0], False)
     # the task's subset changed (another dataset revision): computed afresh, not the stale result
