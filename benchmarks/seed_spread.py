@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import statistics
 import tempfile
@@ -35,9 +36,9 @@ from boom.data.manifest import resolve_root  # noqa: E402
 def stage_arguments(model: Path) -> tuple[dict, Path, dict[str, Path]]:
     """The recipe, base folder and data files a trained model's provenance command names."""
     record = json.loads((model / "provenance.json").read_text())
-    argv = record["command"].split(" --base ", 1)[1].split()  # what follows the recipe: paths, no spaces
+    argv = shlex.split(record["command"])  # one shell line (boom.provenance.command)
     data = dict(a.split("=", 1) for a in argv[argv.index("--data") + 1:argv.index("--out")])
-    return record["recipe"], Path(argv[0]), {n: Path(p) for n, p in data.items()}
+    return record["recipe"], Path(argv[argv.index("--base") + 1]), {n: Path(p) for n, p in data.items()}
 
 
 def with_dropout(p: float | None):
