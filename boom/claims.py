@@ -47,6 +47,7 @@ from boom.data.sources import ROLES
 from boom.errors import BoomError
 from boom.io import write_json
 from boom.provenance import record
+from boom.records import read_digest
 
 KINDS = ("better", "close", "worst", "cheaper")
 SUITES = ROLES
@@ -378,6 +379,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval-dir", required=True, type=Path,
                         help="folder of the evaluation results: <model>/<task>.items.json per model and task")
     parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument("--record", type=Path, help="the record of what the claims are computed from "
+                        "(boom/records.py): its digest goes into their provenance")
     parser.add_argument("--out", required=True, type=Path, help="output prefix (.md, .csv)")
     args = parser.parse_args(argv)
     claims = load_claims(args.claims)
@@ -391,7 +394,8 @@ def main(argv: list[str] | None = None) -> None:
     write_report(verdicts, args.out, args.resamples)
     write_json(Path(f"{args.out}.provenance.json"), record(claims=claims, summary=str(args.summary),
                                                            eval_dir=str(args.eval_dir), resamples=args.resamples,
-                                                           seed=SEED))
+                                                           seed=SEED,
+                                                           record=read_digest(args.record) if args.record else None))
     held = sum(v["verdict"] == "holds" for v in verdicts)
     print(f"{held} of {len(verdicts)} claims hold; wrote {args.out}.md")
 

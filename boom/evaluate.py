@@ -34,6 +34,7 @@ from boom.data.benchmarks import benchmark_task
 from boom.data.manifest import resolve_root
 from boom.io import replacing, write_json
 from boom.provenance import record
+from boom.records import read_digest
 from boom.stage import json_arg
 
 log = logging.getLogger("boom.evaluate")
@@ -194,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="mteb result cache (default: none)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out-dir", required=True, type=Path, help="folder for the TaskResult JSONs")
+    parser.add_argument("--record", type=Path, help="the record of what the results are computed from "
+                        "(boom/records.py): its digest goes into each task's provenance")
     parser.add_argument("--items", action="store_true",
                         help="also write <task>.items.json, each task's per-item record (boom.items)")
     args = parser.parse_args(argv)
@@ -203,6 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     root = resolve_root(args.root)
     encoder = load_for_eval(args.model, args.model_id, args.max_seq_length, args.query_instruction, args.precision)
     cache = result_cache(args.cache_dir)
+    computed_from = read_digest(args.record) if args.record else None
     tasks = args.tasks
     for i, (name, spec) in enumerate(tasks.items(), 1):
         start = time.perf_counter()
@@ -221,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
             revision=task_result.dataset_revision, batch_size=args.batch_size,
             max_seq_length=args.max_seq_length, query_instruction=args.query_instruction, precision=args.precision,
             from_cache=from_cache, wall_seconds=round(wall, 3),
-            items=items_path.name if items_path is not None else None,
+            items=items_path.name if items_path is not None else None, record=computed_from,
         ))
         log.info("[%d/%d] %s on %s: main score %.4f (%.1f s%s; %d of %d texts encoded so far)", i, len(tasks),
                  args.model_id, name, task_result.get_score(), wall, ", cached" if from_cache else "",

@@ -61,6 +61,7 @@ from boom import layout
 from boom.errors import BoomError
 from boom.io import read_jsonl, write_json
 from boom.provenance import record
+from boom.records import read_digest
 from boom.stage import json_arg
 
 log = logging.getLogger("boom.interaction")
@@ -411,6 +412,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget", required=True, type=json_arg("--budget"), help="JSON: the config's interaction section")
     parser.add_argument("--hyper", required=True, type=json_arg("--hyper"), help="JSON: batch_size, learning_rate, temperature, max_seq_length")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--record", type=Path, help="the record of what the analysis is computed from "
+                        "(boom/records.py): its digest goes into clusters.json")
     parser.add_argument("--out-dir", required=True, type=Path)
     parser.add_argument("--figures-prefix", required=True, type=Path)
     args = parser.parse_args(argv)
@@ -434,7 +437,8 @@ def main(argv: list[str] | None = None) -> None:
     write_json(args.out_dir / "clusters.json", record(
         clusters=result["clusters"], method=result["method"], stability=stab,
         replicate_clusters=result["replicate_clusters"], budget=result["budget"], hyper=hyper,
-        datasets=sorted(data), runs=result["runs"], wall_seconds=round(wall, 3)))
+        datasets=sorted(data), runs=result["runs"], wall_seconds=round(wall, 3),
+        record=read_digest(args.record) if args.record else None))
     log.info("interaction (%s) of %d datasets, %d replicates, in %.1f s; clusters: %s",
              result["method"], len(data), len(result["matrices"]), wall, result["clusters"])
     log.info("stability: %s; each replicate vs the reported clusters: %s", stability_line(stab),

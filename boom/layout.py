@@ -142,3 +142,18 @@ def figure_file(figures, name, ext) -> str:
 def experiment_figures(figures, experiment) -> list[str]:
     """Every table and figure of an experiment (its provenance record not included)."""
     return [figure_file(figures, experiment, ext) for ext in FIGURE_EXTS]
+
+
+# Records (<results>/records/<kind>/<name>.json): what a group of outputs is computed from, one
+# file each (boom/records.py), an input of the rules that write those outputs.
+
+def record_file(results, kind, name) -> str:
+    """The record of `kind` (eval, summary, costs, figures, tables, claims, interaction) for
+    `name` (an evaluation job, an experiment, or `all`)."""
+    return f"{results}/records/{kind}/{name}.json"
+
+
+def provenance_file(output) -> str:
+    """The provenance record beside a table that has none of its own kind: `<stem>.provenance.json`."""
+    stem = output[:-len(".csv")] if output.endswith(".csv") else output
+    return f"{stem}.provenance.json"

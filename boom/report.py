@@ -21,6 +21,7 @@ import pandas as pd
 from boom import layout
 from boom.io import write_json
 from boom.provenance import record
+from boom.records import read_digest
 from boom.stage import json_arg
 
 COLUMNS = ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
@@ -212,7 +213,11 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--experiment", required=True)
     e.add_argument("--out-prefix", required=True, type=Path)
     e.add_argument("--config-json", required=True, type=json_arg("--config-json"), help="the resolved configuration, recorded beside the outputs")
+    for p in (s, c, k, e):
+        p.add_argument("--record", type=Path, help="the record of what the outputs are computed from "
+                       "(boom/records.py): its digest goes into their provenance")
     args = parser.parse_args(argv)
+    computed_from = read_digest(args.record) if args.record else None
 
     if args.command in ("summary", "concat", "costs"):
         if args.command == "summary":
@@ -226,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         tmp = args.out.with_name(args.out.name + ".tmp")
         df.to_csv(tmp, index=False, float_format="%.8f")
         tmp.replace(args.out)
+        write_json(Path(layout.provenance_file(str(args.out))), record(table=args.command, rows=len(df), record=computed_from))
         print(f"{len(df)} rows written to {args.out}")
     else:
         summary = pd.read_csv(args.summary)
@@ -233,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
         write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference)
         write_json(Path(f"{args.out_prefix}.provenance.json"), record(
             experiment=args.experiment, config=args.config_json,
-            models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])),
+            models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])), record=computed_from,
         ))
         print(f"wrote {args.out_prefix}.{{csv,md,tex,png,pdf}}")
 

@@ -1,6 +1,7 @@
 # Helpers shared by the rules: configuration checks, resolved recipes and the paths they map to.
 # Functions only; no rules here.
 
+import hashlib
 import json
 import os
 import sys
@@ -13,7 +14,7 @@ from boom.data.sources import DEFAULT_SUITES, MIRROR, ROLES, SOURCES, evaluation
 from boom.errors import BoomError
 from boom.io import set_offline
 from boom.items import has_items
-from boom import layout
+from boom import layout, records
 from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
 from boom.snakemake_limits import drop_default_rate_limit
 
@@ -262,6 +263,112 @@ def experiment_config_json(wildcards):
 def cost_reference(wildcards):
     """The variant whose training cost the experiment's table calls 1 (default: bls, if any)."""
     return config["experiments"][wildcards.experiment].get("cost_reference", "bls")
+
+
+# ---------------------------------------------------------------- records (boom/records.py)
+# What each group of outputs is computed from, as a file that is an input of the rules writing
+# them, dated by what the existing outputs say they were computed from: on a fresh clone, with
+# no Snakemake metadata, a changed setting reruns what it changes and nothing else.
+
+CLAIMS_FILE = "config/claims.yaml"
+_SYNCED = {}
+
+
+def synced_record(kind, name, content, groups):
+    """The path of record `kind`/`name` holding `content`, written and dated for the existing
+    output groups (`groups()`, one per job) once a process. A job's own Snakemake on a cluster
+    node leaves the record as its submitter placed it."""
+    path = layout.record_file(RESULTS, kind, name)
+    key = records.digest(content)
+    if not workflow.remote_exec and _SYNCED.get(path) != key:
+        records.sync(path, content, groups())
+        _SYNCED[path] = key
+    return path
+
+
+def eval_outputs(model, tasks, folder, items):
+    """The files one evaluation job writes for `model` (its rule's outputs, the cache aside)."""
+    return ([layout.eval_file(RESULTS, model, t, folder) for t in tasks]
+            + [layout.eval_provenance_file(RESULTS, model, t, folder) for t in tasks]
+            + [layout.eval_items_file(RESULTS, model, t, folder) for t in items])
+
+
+def eval_record(job, tasks, folder, items):
+    """An input function: the record of evaluation job `job` (its tasks' specs, the encoder's
+    settings), for every model whose results are in `folder`."""
+    content = {"tasks": {t: TASKS[t] for t in tasks},
+               **{k: config["evaluation"][k] for k in ("batch_size", "max_seq_length", "precision")},
+               "query_instruction": bool(config["model"]["query_instruction"])}
+
+    def groups():
+        root = layout.eval_dir(RESULTS, folder)
+        models = sorted(os.listdir(root)) if os.path.isdir(root) else []
+        return [records.group(eval_outputs(m, tasks, folder, items)) for m in models]
+
+    return lambda wildcards: synced_record("eval", job, content, groups)
+
+
+def summary_content(experiment):
+    return {"variants": variants_of(experiment),
+            "tasks": {t: TASK_INFO[t] for t in experiment_tasks(experiment)}}
+
+
+def costs_content(experiment):
+    return {"variants": experiment_cost_rows(experiment)}
+
+
+def _table_group(table):
+    return lambda: [records.group([table, layout.provenance_file(table)])]
+
+
+def summary_record(wildcards):
+    exp = wildcards.experiment
+    return synced_record("summary", exp, summary_content(exp), _table_group(layout.summary_file(RESULTS, exp)))
+
+
+def costs_record(wildcards):
+    exp = wildcards.experiment
+    return synced_record("costs", exp, costs_content(exp), _table_group(layout.costs_file(RESULTS, exp)))
+
+
+def figures_record(wildcards):
+    """An experiment's tables and figure: which results folder, which tables (their records), and
+    the experiment's own settings."""
+    exp = wildcards.experiment
+    content = {"results_dir": RESULTS, "experiment": config["experiments"][exp],
+               "reference": cost_reference(wildcards), "summary": records.digest(summary_content(exp)),
+               "costs": records.digest(costs_content(exp))}
+    outputs = layout.experiment_figures(FIGURES, exp) + [layout.figure_file(FIGURES, exp, "provenance.json")]
+    return synced_record("figures", exp, content, lambda: [records.group(outputs)])
+
+
+def tables_record(kind):
+    """An input function: the record of summary.csv or costs.csv (`kind`): which experiments, in order."""
+    table = layout.summary_file(RESULTS) if kind == "summary" else layout.costs_file(RESULTS)
+    content = {"experiments": list(config["experiments"])}
+    return lambda wildcards: synced_record("tables", kind, content, _table_group(table))
+
+
+def claims_record(wildcards):
+    """The claims: the claims file's sha256, the experiments and the results folder they read."""
+    with open(CLAIMS_FILE, "rb") as fh:
+        claims_sha = hashlib.sha256(fh.read()).hexdigest()
+    content = {"claims": claims_sha, "experiments": list(config["experiments"]), "results_dir": RESULTS}
+    outputs = [layout.figure_file(FIGURES, "claims", ext) for ext in ("md", "csv", "provenance.json")]
+    return synced_record("claims", "all", content, lambda: [records.group(outputs)])
+
+
+def interaction_record(wildcards):
+    """The interaction analysis: its base model, data, budget and training settings."""
+    names = config["interaction"]["datasets"] or list(config["train"]["datasets"])
+    content = {"base": model_id(base_recipe(config)),
+               "data": {n: {"file": os.path.basename(f), "loader_version": SOURCES[n].version}
+                        for n, f in interaction_data(wildcards).items()},
+               "budget": config["interaction"], "threads": config["train"]["threads"],
+               "hyper": {k: config["train"][k] for k in ("batch_size", "learning_rate", "temperature", "max_seq_length")}}
+    outputs = [CLUSTERS] + [layout.interaction_file(RESULTS, n) for n in ("delta.csv", "matrix.csv", "stability.csv")]
+    return synced_record("interaction", "all", content,
+                         lambda: [records.group(outputs, provenance=[CLUSTERS])])
 
 
 def experiment_outputs(experiments):

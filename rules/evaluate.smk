@@ -28,6 +28,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
         input:
             model=layout.model_dir(RESULTS, "{model}"),
             data=mirror_pins(_tasks),
+            record=eval_record(_job, _tasks, _folder, _items),
         output:
             [layout.eval_file(RESULTS, "{model}", task, _folder) for task in _tasks],
             [layout.eval_provenance_file(RESULTS, "{model}", task, _folder) for task in _tasks],
@@ -54,4 +55,4 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
             "python -m boom evaluate --model {input.model} --model-id {wildcards.model} "
             "--tasks {params.tasks:q} --root {params.root:q} --batch-size {params.batch_size} "
             "--max-seq-length {params.max_seq_length} --precision {params.precision} {params.instruction} {params.per_item} --threads {threads} "
-            "--cache-dir {params.cache_dir:q} --out-dir {params.out_dir} 2>&1 | tee {log}"
+            "--cache-dir {params.cache_dir:q} --record {input.record} --out-dir {params.out_dir} 2>&1 | tee {log}"

@@ -31,6 +31,7 @@ checkpoint interaction_clusters:
     input:
         unpack(interaction_data),
         base=scale_base_dir,
+        record=interaction_record,
     output:
         clusters=CLUSTERS,
         delta=layout.interaction_file(RESULTS, "delta.csv"),
@@ -56,4 +57,4 @@ checkpoint interaction_clusters:
     shell:
         "python -m boom interaction --base {input.base} --data {params.data} --budget {params.budget:q} "
         "--hyper {params.hyper:q} --threads {threads} --out-dir {params.out_dir} "
-        "--figures-prefix {params.figures_prefix} 2>&1 | tee {log}"
+        "--figures-prefix {params.figures_prefix} --record {input.record} 2>&1 | tee {log}"

@@ -4,9 +4,11 @@
 
 rule experiment_summary:
     input:
-        experiment_evals,
+        evals=experiment_evals,
+        record=summary_record,
     output:
-        layout.summary_file(RESULTS, "{experiment}"),
+        table=layout.summary_file(RESULTS, "{experiment}"),
+        provenance=layout.provenance_file(layout.summary_file(RESULTS, "{experiment}")),
     params:
         variants=experiment_variants_json,
         tasks=experiment_tasks_json,  # config order: the tables' column order
@@ -17,28 +19,32 @@ rule experiment_summary:
         "../envs/boom.yaml"
     shell:
         "python -m boom report summary --variants {params.variants:q} --tasks {params.tasks:q} "
-        "--eval-dir {params.eval_dir} --out {output} 2>&1 | tee {log}"
+        "--eval-dir {params.eval_dir} --record {input.record} --out {output.table} 2>&1 | tee {log}"
 
 
 rule summary:
     input:
-        expand(layout.summary_file(RESULTS, "{experiment}"), experiment=list(config["experiments"])),
+        tables=expand(layout.summary_file(RESULTS, "{experiment}"), experiment=list(config["experiments"])),
+        record=tables_record("summary"),
     output:
-        layout.summary_file(RESULTS),
+        table=layout.summary_file(RESULTS),
+        provenance=layout.provenance_file(layout.summary_file(RESULTS)),
     log:
         f"{LOGS}/report/summary.log",
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom report concat --inputs {input} --out {output} 2>&1 | tee {log}"
+        "python -m boom report concat --inputs {input.tables} --record {input.record} --out {output.table} 2>&1 | tee {log}"
 
 
 rule experiment_costs:
     """Each variant's training cost: examples and seconds over every model its recipe trains."""
     input:
-        experiment_cost_files,
+        models=experiment_cost_files,
+        record=costs_record,
     output:
-        layout.costs_file(RESULTS, "{experiment}"),
+        table=layout.costs_file(RESULTS, "{experiment}"),
+        provenance=layout.provenance_file(layout.costs_file(RESULTS, "{experiment}")),
     params:
         variants=experiment_costs_json,
         models_dir=layout.models_dir(RESULTS),
@@ -48,27 +54,30 @@ rule experiment_costs:
         "../envs/boom.yaml"
     shell:
         "python -m boom report costs --variants {params.variants:q} --models-dir {params.models_dir} "
-        "--out {output} 2>&1 | tee {log}"
+        "--record {input.record} --out {output.table} 2>&1 | tee {log}"
 
 
 rule costs:
     input:
-        expand(layout.costs_file(RESULTS, "{experiment}"), experiment=list(config["experiments"])),
+        tables=expand(layout.costs_file(RESULTS, "{experiment}"), experiment=list(config["experiments"])),
+        record=tables_record("costs"),
     output:
-        layout.costs_file(RESULTS),
+        table=layout.costs_file(RESULTS),
+        provenance=layout.provenance_file(layout.costs_file(RESULTS)),
     log:
         f"{LOGS}/report/costs.log",
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom report concat --inputs {input} --out {output} --columns costs 2>&1 | tee {log}"
+        "python -m boom report concat --inputs {input.tables} --record {input.record} --out {output.table} --columns costs "
+        "2>&1 | tee {log}"
 
 
 rule claims:
     """The paper's claims (config/claims.yaml) checked on this run's numbers: a paired bootstrap
     over the evaluation items (each model's <task>.items.json) and seeds decides each."""
     input:
-        claims="config/claims.yaml",
+        record=claims_record,
         summary=layout.summary_file(RESULTS),
         costs=layout.costs_file(RESULTS),
         per_item=claims_items,
@@ -77,6 +86,7 @@ rule claims:
         csv=layout.figure_file(FIGURES, "claims", "csv"),
         provenance=layout.figure_file(FIGURES, "claims", "provenance.json"),
     params:
+        claims=CLAIMS_FILE,  # not an input: the record holds its sha256 (a checkout's mtimes are arbitrary)
         prefix=output_prefix,
         eval_dir=layout.eval_dir(RESULTS),
     log:
@@ -84,14 +94,15 @@ rule claims:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom claims --claims {input.claims} --summary {input.summary} --costs {input.costs} "
-        "--eval-dir {params.eval_dir} --out {params.prefix} 2>&1 | tee {log}"
+        "python -m boom claims --claims {params.claims} --summary {input.summary} --costs {input.costs} "
+        "--eval-dir {params.eval_dir} --record {input.record} --out {params.prefix} 2>&1 | tee {log}"
 
 
 rule experiment_figures:
     input:
         summary=layout.summary_file(RESULTS, "{experiment}"),
         costs=layout.costs_file(RESULTS, "{experiment}"),
+        record=figures_record,
     output:
         report(layout.figure_file(FIGURES, "{experiment}", "png"), caption="../report/experiment.rst",
                category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "figure"}),
@@ -110,4 +121,4 @@ rule experiment_figures:
     shell:
         "python -m boom report experiment --summary {input.summary} --costs {input.costs} "
         "--reference {params.reference} --experiment {wildcards.experiment} "
-        "--out-prefix {params.prefix} --config-json {params.config:q} 2>&1 | tee {log}"
+        "--out-prefix {params.prefix} --config-json {params.config:q} --record {input.record} 2>&1 | tee {log}"
