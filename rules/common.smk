@@ -69,7 +69,7 @@ wildcard_constraints:
     ratio=r"0\.\d+",
     seed=r"\d+",
     task=r"[A-Za-z0-9_-]+",
-    experiment=r"[A-Za-z0-9_]+",
+    experiment="|".join(config["experiments"]) or "(?!)",  # a figure named claims or data_card is none
 
 
 def data_root(wildcards):
