@@ -62,6 +62,7 @@ from boom.errors import BoomError
 from boom.io import read_jsonl, write_json
 from boom.provenance import record
 from boom.records import read_digest
+from boom.report import save_figure
 from boom.stage import json_arg
 
 log = logging.getLogger("boom.interaction")
@@ -341,7 +342,7 @@ def write_figures(delta: pd.DataFrame, matrix: pd.DataFrame, tree, prefix: Path,
     fig.colorbar(image, ax=ax, shrink=0.8)
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        fig.savefig(f"{prefix}_heatmap.{ext}", dpi=150)
+        save_figure(fig, f"{prefix}_heatmap.{ext}")
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * n), 3.8))
@@ -354,7 +355,7 @@ def write_figures(delta: pd.DataFrame, matrix: pd.DataFrame, tree, prefix: Path,
     ax.set_title(title, fontsize=9, color="firebrick" if unstable else "black")
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        fig.savefig(f"{prefix}_dendrogram.{ext}", dpi=150)
+        save_figure(fig, f"{prefix}_dendrogram.{ext}")
     plt.close(fig)
 
 

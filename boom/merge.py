@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 from boom import failpoints
-from boom import merge_methods
+from boom import merge_methods, models
 from boom.errors import BoomError
 from boom.io import replacing_dir, write_json
 from boom.provenance import record
@@ -255,6 +255,11 @@ def _merge_file(sources: list[Path], out: Path, method: str, parameters: dict, b
         _write_header(fh, header, metadata)
         for names in _groups(header, group_bytes):
             for name, tensor in _merged_blocks(sources, names, header, method, parameters, base_index, group_bytes):
+                problem = models.non_finite(name, tensor)
+                if problem:
+                    raise MergeInputError(f"merge {method} {parameters}: the merged {problem}; nothing was written. "
+                                          "Check the merge parameters (weights that cancel, a density or lambda "
+                                          "out of range) and that no input holds non-finite weights")
                 fh.write(tensor.to(header[name][0]).contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
 
 
@@ -288,10 +293,14 @@ def merge_folders(method: str, parameters: dict, inputs: list[Path], base: Path 
         params.setdefault("t", 0.5)
     with replacing_dir(out) as tmp:
         shutil.copytree(sources[0], tmp, ignore=shutil.ignore_patterns("*.safetensors", "README.md"))
-        with torch.random.fork_rng(devices=[]):  # DARE / DELLA drop weights at random: seeded, caller's RNG kept
-            torch.manual_seed(seed)
-            for rel in _weight_files(sources[0]):
-                _merge_file([s / rel for s in sources], tmp / rel, method, params, base_index, group_bytes)
+        try:
+            with torch.random.fork_rng(devices=[]):  # DARE / DELLA drop weights at random: seeded, caller's RNG kept
+                torch.manual_seed(seed)
+                for rel in _weight_files(sources[0]):
+                    _merge_file([s / rel for s in sources], tmp / rel, method, params, base_index, group_bytes)
+        except MergeInputError:
+            shutil.rmtree(tmp, ignore_errors=True)  # a refused merge leaves nothing behind
+            raise
         failpoints.reach("merge-written")
 
 

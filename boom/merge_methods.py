@@ -10,6 +10,7 @@ Kept static and torch-free, so that parsing the workflow imports neither torch n
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -26,6 +27,7 @@ class MergeMethod:
     max_inputs: int | None = None
     min_non_base: int | None = None
     parameters: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    negative_weights: bool = False  # task vectors may be subtracted (task arithmetic's negation)
 
     @property
     def first_input_is_base(self) -> bool:
@@ -54,11 +56,73 @@ class MergeMethod:
                 if len(value) != n_inputs:
                     return (f"merge parameter '{name}' has {len(value)} values for {n_inputs} models to merge: "
                             "give one value per input, in input order")
+            for one in value if isinstance(value, list) else [value]:
+                wrong = _value_error(VALUES[name], one, self.negative_weights)
+                if wrong:
+                    return f"merge parameter '{name}' of '{self.name}' = {one!r}: {wrong}"
+        return self._check_together(parameters, n_inputs)
+
+    def _check_together(self, parameters: dict, n_inputs: int) -> str | None:
+        """What the values mean together: weights that sum to zero divide by zero when normalised
+        (mergekit then writes inf and NaN), and DELLA's density +/- epsilon must stay in [0, 1]."""
+        def each(name, default=None):
+            value = parameters.get(name, default)
+            return value if isinstance(value, list) else [value] * n_inputs
+
+        if "weight" in parameters:
+            weights = each("weight")
+            if not any(weights):
+                return f"merge parameter 'weight' of '{self.name}' is zero for every model: nothing would be merged"
+            normalised = parameters.get("normalize", parameters.get("normalize_weights", True))
+            if normalised and abs(sum(weights)) < 1e-12:
+                return (f"merge parameter 'weight' of '{self.name}' sums to zero, and the merge divides by the sum "
+                        "(normalize): the weights would be infinite; make them sum to a positive number")
+        if "epsilon" in parameters and self.parameters.get("epsilon") == "non_base":
+            for density, epsilon in zip(each("density", 1.0), each("epsilon")):
+                if density - epsilon <= 0 or density + epsilon > 1:
+                    return (f"merge parameters of '{self.name}': density {density} +/- epsilon {epsilon} leaves (0, 1]; "
+                            "lower epsilon below min(density, 1 - density)")
         return None
 
 
+# What each parameter's value means, from mergekit's definitions: a value outside it is refused
+# before any merge (a TIES density of 0 keeps nothing and gives the base model; weights summing
+# to zero give a model of inf and NaN).
+VALUES = {
+    "weight": "weight", "density": "share", "select_topk": "share", "t": "unit", "gamma": "fraction",
+    "epsilon": "nonnegative", "lambda": "positive", "eps": "positive", "tol": "positive", "r": "positive",
+    "alpha": "nonnegative", "max_iter": "count",
+    **{flag: "bool" for flag in ("int8_mask", "normalize", "rescale", "normalize_weights", "filter_wise",
+                                 "nuslerp_row_wise", "nuslerp_flatten")},
+}
+_MEANING = {
+    "share": ("a share in (0, 1]", lambda v: 0 < v <= 1),
+    "unit": ("in [0, 1]", lambda v: 0 <= v <= 1),
+    "fraction": ("a fraction in [0, 1)", lambda v: 0 <= v < 1),
+    "nonnegative": ("zero or more", lambda v: v >= 0),
+    "positive": ("above zero", lambda v: v > 0),
+}
+
+
+def _value_error(kind: str, value, negative_ok: bool) -> str | None:
+    if kind == "bool":
+        return None if isinstance(value, bool) else "must be true or false"
+    if kind == "count":
+        return None if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else \
+            "must be a whole number of at least 1"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "must be a finite number"
+    if kind == "weight":
+        return None if negative_ok or value >= 0 else \
+            "must be zero or more (only the task-arithmetic family subtracts a model)"
+    meaning, ok = _MEANING[kind]
+    return None if ok(value) else f"must be {meaning}"
+
+
 def _declare(name, base, min_inputs, max_inputs=None, min_non_base=None, **parameters) -> MergeMethod:
-    return MergeMethod(name, base, min_inputs, max_inputs, min_non_base, MappingProxyType(parameters))
+    # Methods that add task vectors (differences from the base) may weigh one negatively.
+    negative = "lambda" in parameters
+    return MergeMethod(name, base, min_inputs, max_inputs, min_non_base, MappingProxyType(parameters), negative)
 
 
 _TV = dict(int8_mask="shared", normalize="shared", rescale="shared", weight="non_base", density="non_base",

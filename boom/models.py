@@ -119,9 +119,29 @@ def load(path: Path, device: str = "cpu") -> SentenceTransformer:
                          "delete it and rerun snakemake to rebuild it") from exc
 
 
-def save_atomically(model: SentenceTransformer, out: Path) -> None:
+def non_finite(name: str, tensor) -> str | None:
+    """What is wrong with one weight tensor that holds inf or NaN, or None."""
+    if not tensor.is_floating_point():
+        return None
+    bad = int((~torch.isfinite(tensor)).sum())
+    return f"weight {name} holds {bad} non-finite value(s) (inf or NaN)" if bad else None
+
+
+def check_finite(model: SentenceTransformer, what: str, fix: str) -> None:
+    """Refuse to save a model any of whose weights is not finite: nothing downstream could mean
+    anything (every score of such a model is noise or an error)."""
+    for name, tensor in model.state_dict().items():
+        problem = non_finite(name, tensor)
+        if problem:
+            raise ModelError(f"{what}: {problem}; nothing was written. {fix}")
+
+
+def save_atomically(model: SentenceTransformer, out: Path, what: str = "the model",
+                    fix: str = "Rebuild it from its recipe.") -> None:
     """Save to a temporary folder beside `out`, then rename it into place, so that a crash never
-    leaves a half-written model where a reader expects a finished one."""
+    leaves a half-written model where a reader expects a finished one; a model with a non-finite
+    weight is refused before anything is written."""
+    check_finite(model, what, fix)
     with replacing_dir(out) as tmp:
         model.save_pretrained(str(tmp))
         failpoints.reach("model-written")
@@ -135,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     recipe = args.recipe
     set_threads(1)
-    save_atomically(build_base(recipe), args.out)
+    save_atomically(build_base(recipe), args.out, f"base model {args.out.parent.name} ({recipe['source']}: {recipe['name']})",
+                    "Check the model's source (model.source, model.name): its weights are damaged.")
     write_json(args.out.parent / "provenance.json", record(recipe=recipe, model_id=args.out.parent.name))
 
 

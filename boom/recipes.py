@@ -143,25 +143,31 @@ class RecipeError(BoomError, ValueError):
     """A variant whose recipe cannot give a trained model; the message names it and the fix."""
 
 
-def optimizer_steps(recipe: dict) -> int:
-    """The optimizer steps a train recipe takes, from its caps (an upper bound on each dataset's
-    examples: decontamination and short files may leave fewer; the training job counts the real
-    ones): per-dataset batches of every stage (one epoch each), or mixed batches under `mixed`."""
+def optimizer_steps(recipe: dict, sizes: dict[str, int] | None = None) -> int:
+    """The optimizer steps a train recipe takes: from each dataset's real number of examples
+    (`sizes`, what the training job reads), or else from its caps (an upper bound: decontamination
+    and short files may leave fewer); per-dataset batches of every stage (one epoch each), or
+    mixed batches under `mixed`."""
     batch = recipe["hyper"]["batch_size"] // recipe.get("devices", 1)
-    sizes = {n: max(1, round(e.get("ratio", 1.0) * e["max_examples"])) for n, e in recipe["datasets"].items()}
+    if sizes is None:
+        sizes = {n: max(1, round(e.get("ratio", 1.0) * e["max_examples"])) for n, e in recipe["datasets"].items()}
     if recipe["schedule"] == "mixed":
         return math.ceil(sum(sizes.values()) / batch) * recipe["hyper"]["epochs"]
     plan = stages(recipe["schedule"], {n: e["task_type"] for n, e in recipe["datasets"].items()}, recipe.get("order"))
     return sum(math.ceil(sizes[n] / batch) for stage in plan for n in stage) * recipe["hyper"]["epochs"]
 
 
-def check_steps(recipe: dict, min_steps: int, where: str) -> None:
+def check_steps(recipe: dict, min_steps: int, where: str, sizes: dict[str, int] | None = None) -> None:
     """Refuse a recipe that would take fewer than `min_steps` optimizer steps at a non-zero rate
-    (with warm-up, the first step's rate is 0: a model of one batch is its base bit for bit)."""
-    steps = optimizer_steps(recipe)
+    (with warm-up, the first step's rate is 0: a model of one batch is its base bit for bit);
+    `sizes`: each dataset's real number of examples, where known."""
+    steps = optimizer_steps(recipe, sizes)
     moving = steps - (1 if recipe["hyper"]["warmup_ratio"] > 0 else 0)
     if moving < min_steps:
-        raise RecipeError(f"{where} would take {steps} optimizer step(s), {moving} at a non-zero learning rate "
+        held = "" if sizes is None else " on " + ", ".join(
+            f"{n} ({k} of {recipe['datasets'][n]['max_examples']} examples"
+            f"{' after sampling' if recipe['datasets'][n].get('ratio', 1.0) < 1 else ''})" for n, k in sorted(sizes.items()))
+        raise RecipeError(f"{where} would take {steps} optimizer step(s){held}, {moving} at a non-zero learning rate "
                           f"(train.min_steps: {min_steps}): raise its datasets' max_examples, lower "
                           "train.batch_size or its ratio's share, or lower train.min_steps")
 

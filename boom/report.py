@@ -186,8 +186,15 @@ def _figure(df: pd.DataFrame, experiment: str, seeds: int, prefix: Path, plt) ->
     fig.suptitle(f"{experiment} (mean over {seeds} seed{'s' if seeds > 1 else ''})", fontsize=11, y=0.99)
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        fig.savefig(f"{prefix}.{ext}", dpi=150)
+        save_figure(fig, f"{prefix}.{ext}")
     plt.close(fig)
+
+
+def save_figure(fig, path: str) -> None:
+    """Save a figure so that the same figure gives the same bytes (no creation date in a PDF): a
+    rerun that changes nothing leaves the committed files as they are."""
+    metadata = {"CreationDate": None} if path.endswith(".pdf") else None
+    fig.savefig(path, dpi=150, metadata=metadata)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from boom import batching, losses, models, schedules
 from boom.data.sources import in_batch_negatives
+from boom.recipes import check_steps
 from boom.errors import BoomError
 from boom.io import read_jsonl, write_json
 from boom.provenance import record
@@ -169,7 +170,7 @@ def uses_bf16(precision: str, device: str) -> bool:
     return precision == "auto" and device == "cuda" and torch.cuda.is_bf16_supported()
 
 
-def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | None:
+def train(recipe: dict, base: Path, data: dict[str, Path], out: Path, min_steps: int = 1) -> dict | None:
     """Train and save the model; its cost record, or None on a process other than rank 0 of a
     multi-device run (rank 0 saves)."""
     import torch
@@ -195,6 +196,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
     models.set_max_seq_length(model, hyper["max_seq_length"], "train.max_seq_length")
     rows = {name: read_jsonl(data[name]) for name in sorted(data)}
     train_sets = {name: to_columns(r) for name, r in rows.items()}
+    # The parse-time guard counts steps from the caps; the data may hold fewer (decontamination).
+    check_steps(recipe, min_steps, f"training of {out.parent.name}", {n: len(r) for n, r in rows.items()})
     examples = sum(len(d) for d in train_sets.values())
     if recipe.get("lora"):
         _add_lora(model, recipe["lora"])
@@ -285,7 +288,9 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path) -> dict | 
     }
     if recipe.get("lora"):
         model[0].model = model[0].model.merge_and_unload()  # plain weights: loadable and mergeable
-    models.save_atomically(model, out)
+    models.save_atomically(model, out, f"training of {out.parent.name}",
+                           f"Training diverged in {steps} steps: lower train.learning_rate (now {hyper['learning_rate']}) "
+                           "or raise train.temperature, or train in fp32 (train.precision).")
     return cost
 
 
@@ -295,12 +300,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base", required=True, type=Path, help="folder of the base model")
     parser.add_argument("--data", nargs="+", required=True, help="NAME=PATH of each prepared training file")
     parser.add_argument("--out", required=True, type=Path, help="folder to write the trained model to")
+    parser.add_argument("--min-steps", type=int, default=1,
+                        help="refuse to train if the data gives fewer optimizer steps at a non-zero rate (train.min_steps)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     recipe = args.recipe
     data = dict(item.split("=", 1) for item in args.data)
-    cost = train(recipe, args.base, {k: Path(v) for k, v in data.items()}, args.out)
+    cost = train(recipe, args.base, {k: Path(v) for k, v in data.items()}, args.out, args.min_steps)
     if cost is None:  # not rank 0 of a multi-device run
         return
     meta_dir = args.out.parent

@@ -32,6 +32,7 @@ rule train:
         recipe=recipe_json,
         data=train_data_args,
         launch=train_launcher,
+        min_steps=config["train"]["min_steps"],
     threads: config["train"]["threads"]
     log:
         f"{LOGS}/train/{{model}}.log",
@@ -41,4 +42,4 @@ rule train:
         "../envs/boom.yaml"
     shell:
         "{params.launch} -m boom train --recipe {params.recipe:q} --base {input.base} --data {params.data} "
-        "--out {output.model} 2>&1 | tee {log}"
+        "--min-steps {params.min_steps} --out {output.model} 2>&1 | tee {log}"
