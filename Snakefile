@@ -66,6 +66,14 @@ for _experiment in config["experiments"]:
             experiment_outputs([_experiment]),
 
 
+try:  # a claim whose variant this config removed is skipped, said now rather than after the run
+    for _line in claims_skipped().values():
+        if not workflow.remote_exec:
+            print(f"boom: {_line}", file=sys.stderr)
+except BoomError as _error:
+    sys.exit(f"boom: {_error}")
+
+
 onstart:
     start_run()
 

@@ -34,6 +34,7 @@ effect the run could detect, MDE = 2.8 × SE (80% power at α = 0.05, two-sided)
 from __future__ import annotations
 
 import argparse
+import sys
 import hashlib
 from pathlib import Path
 
@@ -83,6 +84,29 @@ def load_claims(path: Path) -> list[dict]:
         if c["kind"] == "close" and not (isinstance(c["tolerance"], (int, float)) and c["tolerance"] > 0):
             raise ClaimError(f"{where}: tolerance must be a positive number of points, not {c['tolerance']!r}")
     return claims
+
+
+def claim_variants(claim: dict) -> list[str]:
+    """Every variant a claim names (a, than, except)."""
+    than = claim.get("than", [])
+    return [claim["a"], *([than] if isinstance(than, str) else than), *claim.get("except", [])]
+
+
+def unanswerable(claims: list[dict], reported: dict[str, list[str]]) -> dict[str, str]:
+    """Claim id -> why it cannot be checked, for claims on a reported experiment (`reported`:
+    experiment -> its reported variants) that name a variant it lacks (a config layer removed it).
+    Such a claim is skipped with this line, at parse time and in the claims report, not failed
+    after the run; claims on an experiment the config does not run are skipped silently."""
+    why = {}
+    for c in claims:
+        if c["experiment"] not in reported:
+            continue
+        missing = [v for v in claim_variants(c) if v not in reported[c["experiment"]]]
+        if missing:
+            why[c["id"]] = (f"claim {c['id']} is skipped: experiment '{c['experiment']}' reports no variant "
+                            f"{', '.join(repr(m) for m in missing)} in this config (a layer removed it, or it is "
+                            "not in the experiment's `report`)")
+    return why
 
 
 def _task_seed(task: str, split: str, subset: str) -> int:
@@ -333,7 +357,7 @@ def _fmt(value, spec: str = "+.2f") -> str:
     return "–" if value is None else format(value, spec)
 
 
-def write_report(verdicts: list[dict], prefix: Path, resamples: int) -> None:
+def write_report(verdicts: list[dict], prefix: Path, resamples: int, skipped: dict[str, str] | None = None) -> None:
     table = pd.DataFrame([{k: v for k, v in row.items() if k != "comparisons"} for row in verdicts])
     prefix.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(f"{prefix}.csv", index=False, float_format="%.4f")
@@ -368,6 +392,8 @@ def write_report(verdicts: list[dict], prefix: Path, resamples: int) -> None:
                 lines.append(f"- {label}, {name}: {largest[0]:.2f} points (claim {largest[1]}, {largest[2]})")
     if not largest_trained_se(verdicts):
         lines.append("- no claim compares two trained variants.")
+    if skipped:
+        lines += ["", "Not checked on this config:", ""] + [f"- {line}" for line in skipped.values()]
     Path(f"{prefix}.md").write_text("\n".join(lines) + "\n")
 
 
@@ -388,10 +414,14 @@ def main(argv: list[str] | None = None) -> None:
     costs = pd.read_csv(args.costs) if args.costs else None
     present = set(summary["experiment"])
     claims = [c for c in claims if c["experiment"] in present]
+    skipped = unanswerable(claims, {e: list(dict.fromkeys(g["variant"])) for e, g in summary.groupby("experiment")})
+    for line in skipped.values():
+        print(line, file=sys.stderr)
+    claims = [c for c in claims if c["id"] not in skipped]
     boot = Bootstrap(args.eval_dir, args.resamples)
     boot.precompute(pair for c in claims for pair in needed(c, summary))
     verdicts = [check(c, summary, costs, boot) for c in claims]
-    write_report(verdicts, args.out, args.resamples)
+    write_report(verdicts, args.out, args.resamples, skipped)
     write_json(Path(f"{args.out}.provenance.json"), record(claims=claims, summary=str(args.summary),
                                                            eval_dir=str(args.eval_dir), resamples=args.resamples,
                                                            seed=SEED,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import os
 from pathlib import Path
 
 import jsonschema
@@ -41,8 +42,37 @@ def load(*layers: str | Path) -> dict:
     """Load config/default.yaml, then each layer over it, and validate the result."""
     config = _read_yaml(CONFIG_DIR / "default.yaml")
     for layer in layers:
-        config = deep_update(config, _read_yaml(Path(layer)))
+        config = layer_over(config, _read_yaml(Path(layer)), str(layer))
     return start(config)
+
+
+def layer_over(config: dict, layer: dict, name: str) -> dict:
+    """`layer` merged over `config`, after checking that every entry it removes (a name set to
+    null) exists there: a misspelt or wrong-case name would remove nothing, without a word."""
+    for path in REMOVABLE:
+        for where, below, section in _sections_pair(config, layer, path):
+            for entry in [n for n, value in section.items() if value is None]:
+                if entry not in below:
+                    hint = difflib.get_close_matches(entry, list(below), n=1, cutoff=0.5) or \
+                        [n for n in below if n.lower() == entry.lower()]
+                    known = f"; did you mean '{hint[0]}'?" if hint else f" (there: {', '.join(below) or 'none'})"
+                    raise ConfigError(f"config layer {name} sets {_key_path(where + [entry])} to null to remove it, "
+                                      f"but no such entry exists{known}")
+    return deep_update(config, layer)
+
+
+def _sections_pair(config: dict, layer: dict, path: tuple, where=None):
+    """(key path, config's mapping, layer's mapping) for each REMOVABLE path both hold."""
+    where = where or []
+    if not isinstance(config, dict) or not isinstance(layer, dict):
+        return
+    if not path:
+        yield where, config, layer
+        return
+    keys = [k for k in layer if k in config] if path[0] == "*" else [path[0]]
+    for key in keys:
+        if key in layer and key in config:
+            yield from _sections_pair(config[key], layer[key], path[1:], where + [key])
 
 
 def start(config: dict) -> dict:
@@ -102,9 +132,13 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def check_config_files(paths) -> None:
     """Read each config file as boom does (Snakemake reads them too, but keeps the last of two
-    equal keys without a word)."""
-    for path in paths:
-        _read_yaml(Path(path))
+    equal keys without a word), and layer them in Snakemake's order (config/default.yaml first)
+    to check what each one removes."""
+    paths = [Path(p) for p in paths]
+    default = [p for p in paths if p.resolve() == (CONFIG_DIR / "default.yaml").resolve()]
+    config: dict = {}
+    for path in default + [p for p in paths if p not in default]:
+        config = layer_over(config, _read_yaml(path), str(path)) if config else _read_yaml(path)
 
 
 def _read_yaml(path: Path) -> dict:
@@ -227,6 +261,28 @@ def check_owner(folder: str | Path, scale: str) -> None:
             raise ConfigError(
                 f"{folder}/ holds the results of the '{owner}' scale ({stamp}), and this run is of the '{scale}' "
                 f"scale: give it its own results_dir and figures_dir (config keys), or remove {folder}/ to start over")
+
+
+# Characters a folder's path may not hold: the rules' shell commands pass paths unquoted (Snakemake
+# quotes only where a rule says :q), so a space would split one path into two arguments.
+UNSAFE_PATH_CHARS = set(" \t\n'\"$`\\;&|<>(){}*?!#")
+
+
+def check_output_folder(key: str, folder: str) -> None:
+    """Refuse, before any work, an output folder the run could not write or its commands could
+    not pass: a path with a space or shell character, a path under a file, a read-only folder."""
+    bad = sorted(set(folder) & UNSAFE_PATH_CHARS)
+    if bad:
+        raise ConfigError(f"config key {key} = {folder!r}: the path holds {''.join(bad)!r}, which the workflow's "
+                          "commands cannot pass; choose a folder whose path has letters, digits, -, _, . and / only")
+    existing = Path(folder).absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"config key {key} = {folder!r}: {existing} is a file, not a folder; choose another path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"config key {key} = {folder!r}: {existing} is not writable by this user; choose a "
+                          "folder you can write, or change its permissions")
 
 
 def claim_owner(folder: str | Path, scale: str) -> None:

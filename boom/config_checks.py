@@ -21,8 +21,26 @@ def check(config: dict) -> None:
     if unregistered:  # a caller's slip, not the user's: load() and the workflow register them
         raise ConfigError(f"train.hub.datasets {unregistered} are not registered: call "
                           "boom.data.sources.register_hub(config['train']) before validating")
+    _check_model(config["model"])
     _check_references(config)
     _check_benchmarks(config["evaluation"])
+
+
+# Model keys that only one source reads, with the value every other source takes (the defaults
+# that config/default.yaml spells out): set to anything else, they would be ignored.
+SOURCE_KEYS = {"layers": ("gt_minilm", None), "architecture": ("tiny_random", "bert"),
+               "init_seed": ("tiny_random", 0), "revision": ("hub", None)}
+
+
+def _check_model(model: dict) -> None:
+    source = model["source"]
+    for key, (reader, inert) in SOURCE_KEYS.items():
+        if source != reader and model.get(key, inert) != inert:
+            raise ConfigError(f"config key model.{key} = {model[key]!r} applies only to model.source {reader}, and "
+                              f"this base is {source}: remove it (or set it to {'null' if inert is None else repr(inert)})")
+    if source == "gt_minilm" and model.get("pooling", "mean") != "mean":
+        raise ConfigError(f"config key model.pooling = {model['pooling']!r}: the gt_minilm model ships with mean "
+                          "pooling, which boom keeps; remove the key (or set it to 'mean')")
 
 
 def _check_benchmarks(evaluation: dict) -> None:
@@ -153,6 +171,12 @@ def _check_train_variant(config: dict, exp: str, name: str, v: dict) -> None:
         raise ConfigError(f"config key {where}: give `ratio` (every dataset) or `replay` (the mix only), not both")
     if v.get("complement") and "ratio" not in v:
         raise ConfigError(f"config key {where}.complement: the complement of a bag needs the bag's `ratio`")
+    if "bag" in v and "ratio" not in v and "replay" not in v:
+        raise ConfigError(f"config key {where}.bag applies only to a sampled variant (with `ratio` or `replay`): "
+                          "without one it trains on the whole corpus; add the bag's ratio or remove `bag`")
+    if "replay" in v and not v.get("new_datasets"):
+        raise ConfigError(f"config key {where}.replay samples the training mix beside new-domain data "
+                          "(`new_datasets`), and this variant has none: use `ratio` for a bag of the mix")
     if "init" in v:
         variants = config["experiments"][exp]["variants"]
         if v["init"] not in variants or variants[v["init"]]["kind"] == "base" or v["init"] == name:

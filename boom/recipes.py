@@ -164,9 +164,12 @@ def check_steps(recipe: dict, min_steps: int, where: str, sizes: dict[str, int] 
     steps = optimizer_steps(recipe, sizes)
     moving = steps - (1 if recipe["hyper"]["warmup_ratio"] > 0 else 0)
     if moving < min_steps:
-        held = "" if sizes is None else " on " + ", ".join(
-            f"{n} ({k} of {recipe['datasets'][n]['max_examples']} examples"
-            f"{' after sampling' if recipe['datasets'][n].get('ratio', 1.0) < 1 else ''})" for n, k in sorted(sizes.items()))
+        def held_by(name, count):
+            entry = recipe["datasets"][name]
+            cap = f" of its cap {entry['max_examples']}" if "max_examples" in entry else ""
+            return f"{name} ({count} examples{cap}{', sampled' if entry.get('ratio', 1.0) < 1 else ''})"
+
+        held = "" if sizes is None else " on " + ", ".join(held_by(n, k) for n, k in sorted(sizes.items()))
         raise RecipeError(f"{where} would take {steps} optimizer step(s){held}, {moving} at a non-zero learning rate "
                           f"(train.min_steps: {min_steps}): raise its datasets' max_examples, lower "
                           "train.batch_size or its ratio's share, or lower train.min_steps")

@@ -7,7 +7,7 @@ import os
 import sys
 
 from boom import forkserver
-from boom.config import check_config_files, check_owner, claim_owner
+from boom.config import check_config_files, check_output_folder, check_owner, claim_owner
 from boom.config import start as start_config
 from boom.data.manifest import resolve_root
 from boom.data.sources import DEFAULT_SUITES, MIRROR, ROLES, SOURCES, evaluation_tasks, task_info
@@ -23,6 +23,7 @@ try:
     start_config(config)  # schema, its defaults, the config's Hub datasets as sources, cross-checks
     for _key in ("results_dir", "figures_dir"):  # Snakemake's paths do not expand `~`
         config[_key] = os.path.expanduser(config[_key])
+        check_output_folder(_key, config[_key])
         check_owner(config[_key], config["scale"])
 except BoomError as _error:
     sys.exit(f"boom: {_error}")
@@ -347,6 +348,15 @@ def tables_record(kind):
     table = layout.summary_file(RESULTS) if kind == "summary" else layout.costs_file(RESULTS)
     content = {"experiments": list(config["experiments"])}
     return lambda wildcards: synced_record("tables", kind, content, _table_group(table))
+
+
+def claims_skipped():
+    """Claims that name a variant this config's experiment does not report: skipped with one line
+    each, said when the workflow is planned (boom.claims.unanswerable)."""
+    from boom.claims import load_claims, unanswerable
+
+    reported = {e: list(spec.get("report", spec["variants"])) for e, spec in config["experiments"].items()}
+    return unanswerable(load_claims(CLAIMS_FILE), reported)
 
 
 def claims_record(wildcards):

@@ -387,6 +387,100 @@ def _(ws):
                         "--out", ws.fresh / "model")
 
 
+# ---------------------------------------------------------------- values outside their meaning, layers that did nothing
+
+@case("merge weights that sum to zero", "merge parameter 'weight' of 'ties' sums to zero", "sum to a positive number")
+def _(ws):
+    return _config_error(ws, "experiments:\n  slice:\n    variants:\n"
+                             "      cancelled: {kind: merge, inputs: [scifact, snli], method: ties,\n"
+                             "                  parameters: {weight: [1.0, -1.0], density: 0.5}}\n")
+
+
+@case("a negative linear weight", "merge parameter 'weight' of 'linear' = -1.0", "must be zero or more")
+def _(ws):
+    return _config_error(ws, "merge:\n  method: linear\n  parameters: {weight: -1.0}\n")
+
+
+@case("a TIES density of 0", "merge parameter 'density' of 'ties' = 0", "a share in (0, 1]")
+def _(ws):
+    return _config_error(ws, "merge:\n  method: ties\n  parameters: {density: 0}\n")
+
+
+@case("a DELLA epsilon beyond its density", "density 0.5 +/- epsilon 0.6", "lower epsilon")
+def _(ws):
+    return _config_error(ws, "merge:\n  method: della\n  parameters: {density: 0.5, epsilon: 0.6}\n")
+
+
+@case("a layer removing a misspelt dataset", "sets train.datasets.wikqa to null", "did you mean 'wikiqa'?")
+def _(ws):
+    return _config_error(ws, "train:\n  datasets:\n    wikqa: null\n")
+
+
+@case("a layer removing a wrong-case experiment", "sets experiments.Slice to null", "did you mean 'slice'?")
+def _(ws):
+    return _config_error(ws, "experiments:\n  Slice: null\n")
+
+
+@case("a bag index without a ratio", "experiments.boom.variants.bag20x.bag applies only to a sampled variant",
+      "trains on the whole corpus")
+def _(ws):
+    return _config_error(ws, "experiments:\n  boom:\n    variants:\n      bag20x: {kind: train, bag: 1}\n")
+
+
+@case("a key of another model source", "model.layers = 3 applies only to model.source gt_minilm", "set it to null")
+def _(ws):
+    return _config_error(ws, "model:\n  source: tiny_random\n  name: boom/tiny-random-bert\n")
+
+
+@case("a results folder with a space", "config key results_dir = ", "choose a folder whose path")
+def _(ws):
+    with pytest.raises(boom_config.ConfigError) as error:
+        boom_config.check_output_folder("results_dir", str(ws.tmp / "my results"))
+    return str(error.value)
+
+
+@case("a results folder under a file", "is a file, not a folder", "choose another path")
+def _(ws):
+    with pytest.raises(boom_config.ConfigError) as error:
+        boom_config.check_output_folder("results_dir", str(ws.results / "summary.csv" / "results"))
+    return str(error.value)
+
+
+@case("a manifest missing a row", "MANIFEST.tsv has no row for snli/", "restore MANIFEST.tsv")
+def _(ws):
+    from boom.data.manifest import provenance_of
+
+    mirror = ws.mirror_copy([])
+    manifest = mirror / "MANIFEST.tsv"
+    manifest.write_text("".join(line for line in manifest.read_text().splitlines(keepends=True)
+                                if "snli/" not in line))
+    with pytest.raises(BoomError) as error:
+        provenance_of(mirror, list(SOURCES["snli"].files))
+    return str(error.value)
+
+
+@case("a merge whose result is not finite", "the merged weight", "non-finite value(s) (inf or NaN); nothing was written")
+def _(ws):
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    other = shutil.copytree(ws.finished, ws.tmp / "diverged")
+    weights = load_file(str(other / "model.safetensors"))
+    name = next(k for k, v in weights.items() if v.is_floating_point() and v.dim() == 2)
+    weights[name] = torch.full_like(weights[name], float("nan"))
+    save_file(weights, str(other / "model.safetensors"), metadata={"format": "pt"})
+    return _stage_error("merge", "--recipe", json.dumps({"method": "linear", "parameters": {}}), "--base",
+                        ws.finished, "--inputs", ws.finished, other, "--out", ws.fresh / "model")
+
+
+@case("training that takes fewer steps than min_steps on the real data", "optimizer step(s) on scifact (",
+      "train.min_steps: 1000")
+def _(ws):
+    data = [f"{k}={v}" for k, v in ws.train_files.items()]
+    return _stage_error("train", "--recipe", json.dumps(ws.train_recipe), "--base", ws.finished, "--data", *data,
+                        "--min-steps", 1000, "--out", ws.fresh / "model")
+
+
 class Workspace:
     def __init__(self, tmp, data_root, mirror_copy, tiny_base, train_recipe, train_files):
         self.tmp, self.data_root, self.mirror_copy = tmp, data_root, mirror_copy

@@ -95,4 +95,10 @@ def checked_file(root: Path, dest: str) -> Path:
 def provenance_of(root: Path, dests: list[str]) -> dict[str, str]:
     """sha256 of each raw file (already checked), for provenance records."""
     manifest = read_manifest(root)
+    missing = [d for d in sorted(dests) if d not in manifest]
+    if missing:
+        raise DataError(f"{root / 'MANIFEST.tsv'} has no row for {missing[0]}"
+                        + (f" (and {len(missing) - 1} other file(s))" if len(missing) > 1 else "")
+                        + ": the mirror is incomplete or its manifest damaged; restore MANIFEST.tsv from the mirror's source "
+                        "(../shared/data) or fetch the dataset again (python -m boom data.fetch)")
     return {d: manifest[d].sha256 for d in sorted(dests)}
