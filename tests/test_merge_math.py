@@ -310,10 +310,17 @@ def test_slerp_at_t0_and_t1_returns_the_endpoints(family, tmp_path, t, endpoint)
     _assert_matches(out, family["W"]["tunes"][endpoint], atol=1e-6)
 
 
-def test_task_arithmetic_with_weight_zero_returns_the_base(family, tmp_path):
-    out = _merge(tmp_path, "task_arithmetic", {"weight": [0.0, 0.0]}, family["tunes"][:2], family["base"])
-    got, base = _weights(out), family["W"]["base"]
-    assert all(torch.equal(got[k], base[k]) for k in base)
+def test_task_arithmetic_with_a_zero_weight_leaves_that_model_out(family, tmp_path):
+    # weight 0 on the second task vector: base + 1.0 * (tune_0 - base) = tune_0
+    out = _merge(tmp_path, "task_arithmetic", {"weight": [1.0, 0.0]}, family["tunes"][:2], family["base"])
+    _assert_matches(out, family["W"]["tunes"][0], atol=1e-6)
+
+
+def test_task_arithmetic_with_every_weight_zero_is_refused(family, tmp_path):
+    # It would only return the base model: refused as a setting without meaning, nothing written.
+    with pytest.raises(merge.MergeInputError, match="zero for every model"):
+        _merge(tmp_path, "task_arithmetic", {"weight": [0.0, 0.0]}, family["tunes"][:2], family["base"])
+    assert not any(tmp_path.rglob("model.safetensors"))
 
 
 # --- DARE: random drops, reproducible by seed ---------------------------------------------------
