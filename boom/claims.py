@@ -360,7 +360,7 @@ def _fmt(value, spec: str = "+.2f") -> str:
 def write_report(verdicts: list[dict], prefix: Path, resamples: int, skipped: dict[str, str] | None = None) -> None:
     table = pd.DataFrame([{k: v for k, v in row.items() if k != "comparisons"} for row in verdicts])
     prefix.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(f"{prefix}.csv", index=False, float_format="%.4f")
+    table.to_csv(layout.prefixed(prefix, "csv"), index=False, float_format="%.4f")
     lines = ["# The paper's claims, checked on this run's numbers", "",
              "Effect: mean score difference ×100 over seeds and tasks (for `cheaper`: the ratio of training "
              f"examples, deterministic). 95% interval and paired SE: a paired bootstrap ({resamples} resamples) over "
@@ -394,7 +394,7 @@ def write_report(verdicts: list[dict], prefix: Path, resamples: int, skipped: di
         lines.append("- no claim compares two trained variants.")
     if skipped:
         lines += ["", "Not checked on this config:", ""] + [f"- {line}" for line in skipped.values()]
-    Path(f"{prefix}.md").write_text("\n".join(lines) + "\n")
+    Path(layout.prefixed(prefix, "md")).write_text("\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -422,7 +422,7 @@ def main(argv: list[str] | None = None) -> None:
     boot.precompute(pair for c in claims for pair in needed(c, summary))
     verdicts = [check(c, summary, costs, boot) for c in claims]
     write_report(verdicts, args.out, args.resamples, skipped)
-    write_json(Path(f"{args.out}.provenance.json"), record(claims=claims, summary=str(args.summary),
+    write_json(Path(layout.prefixed(args.out, "provenance.json")), record(claims=claims, summary=str(args.summary),
                                                            eval_dir=str(args.eval_dir), resamples=args.resamples,
                                                            seed=SEED,
                                                            record=read_digest(args.record) if args.record else None))

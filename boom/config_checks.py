@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from boom.data.examples import MINE_DEPTH
 from boom.data.sources import EVAL_KEYS, SOURCES, evaluation_tasks, hub_sources
 from boom.errors import ConfigError
 from boom.merge_methods import method_error
@@ -262,6 +263,14 @@ def _check_limits(config: dict) -> None:
         if limit is not None and length > limit:
             raise ConfigError(f"config key {section}.max_seq_length = {length}: the base model "
                               f"({config['model']['source']}) has {limit} positions; use at most {limit}")
+    # labelled sets take their negatives from their labels; the others mine what they lack
+    k, hub = config["train"]["hard_negatives"], hub_sources(config["train"])
+    mirrored = sorted(n for n in trainable_datasets(config) if n not in hub
+                      and SOURCES[n].task_type not in ("classification", "clustering"))
+    if mirrored and k > MINE_DEPTH:
+        raise ConfigError(f"config key train.hard_negatives = {k}: negatives a dataset lacks are mined from each "
+                          f"query's {MINE_DEPTH} nearest texts (boom.data.examples.MINE_DEPTH), so {mirrored[0]} "
+                          f"cannot have {k}; use at most {MINE_DEPTH}")
     devices = config["train"]["devices"]
     if config["train"]["batch_size"] % devices:
         raise ConfigError(f"config key train.batch_size = {config['train']['batch_size']}: it does not split over "

@@ -29,7 +29,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from boom import failpoints, items, models
+from boom import failpoints, items, layout, models
 from boom.data.benchmarks import benchmark_task
 from boom.data.manifest import resolve_root
 from boom.io import replacing, write_json
@@ -212,14 +212,14 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         items_path = None
         if args.items and items.has_items(spec):
-            items_path = args.out_dir / f"{name}.items.json"
+            items_path = Path(layout.task_file(args.out_dir, name, "items"))
         elif args.items:
             log.warning("task %s (%s, %s): boom writes no per-item records for it; claims cannot use it",
                         name, spec.get("task_type"), spec.get("main_score"))
         task_result, from_cache = evaluate_task(encoder, build(name, spec, root), args.batch_size, cache, items_path)
         wall = time.perf_counter() - start
-        write_task_result(task_result, args.out_dir / f"{name}.json")
-        write_json(args.out_dir / f"{name}.provenance.json", record(
+        write_task_result(task_result, Path(layout.task_file(args.out_dir, name)))
+        write_json(Path(layout.task_file(args.out_dir, name, "provenance")), record(
             model_id=args.model_id, mteb_name=encoder.mteb_model_meta.name,
             mteb_revision=encoder.mteb_model_meta.revision, task=name, spec=spec,
             revision=task_result.dataset_revision, batch_size=args.batch_size,

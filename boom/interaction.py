@@ -427,15 +427,15 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter() - start
     stab = result["stability"]
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    result["delta"].to_csv(args.out_dir / "delta.csv", float_format="%.6f")
-    result["matrix"].to_csv(args.out_dir / "matrix.csv", float_format="%.6f")
+    result["delta"].to_csv(layout.interaction_output(args.out_dir, "delta"), float_format="%.6f")
+    result["matrix"].to_csv(layout.interaction_output(args.out_dir, "matrix"), float_format="%.6f")
     for k, m in enumerate(result["matrices"]):
-        m.to_csv(args.out_dir / f"matrix.r{k}.csv", float_format="%.6f")
-    stability_rows(stab).to_csv(args.out_dir / "stability.csv", index=False, float_format="%.6f")
+        m.to_csv(layout.interaction_output(args.out_dir, f"matrix.r{k}"), float_format="%.6f")
+    stability_rows(stab).to_csv(layout.interaction_output(args.out_dir, "stability"), index=False, float_format="%.6f")
     write_figures(result["delta"], result["matrix"], result["tree"], args.figures_prefix,
                   stab=stab, method=result["method"])
     # Written last: the checkpoint's main output, so a crash never leaves clusters without the rest.
-    write_json(args.out_dir / "clusters.json", record(
+    write_json(Path(layout.interaction_output(args.out_dir, "clusters")), record(
         clusters=result["clusters"], method=result["method"], stability=stab,
         replicate_clusters=result["replicate_clusters"], budget=result["budget"], hyper=hyper,
         datasets=sorted(data), runs=result["runs"], wall_seconds=round(wall, 3),

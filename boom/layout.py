@@ -55,12 +55,18 @@ def model_dir(results, model) -> str:
     return f"{models_dir(results)}/{model}/model"
 
 
+def model_meta_file(weights_folder, kind) -> str:
+    """A file beside a model's weights folder: `cost` (what its run cost) or `provenance` (what
+    made it), `<results>/models/<id>/<kind>.json`."""
+    return f"{str(weights_folder).rstrip('/').rsplit('/', 1)[0]}/{kind}.json"
+
+
 def model_cost_file(results, model) -> str:
-    return f"{models_dir(results)}/{model}/cost.json"
+    return model_meta_file(model_dir(results, model), "cost")
 
 
 def model_provenance_file(results, model) -> str:
-    return f"{models_dir(results)}/{model}/provenance.json"
+    return model_meta_file(model_dir(results, model), "provenance")
 
 
 # Evaluation results: <results>/eval/<model>/<task>.json (mteb's TaskResult) with its
@@ -71,16 +77,22 @@ def eval_dir(results, folder="eval") -> str:
     return f"{results}/{folder}"
 
 
+def task_file(model_folder, task, kind=None) -> str:
+    """One task's file in a model's evaluation folder: mteb's TaskResult (`kind` None), or its
+    `provenance` or per-item `items` record."""
+    return f"{model_folder}/{task}.{kind}.json" if kind else f"{model_folder}/{task}.json"
+
+
 def eval_file(results, model, task, folder="eval") -> str:
-    return f"{eval_dir(results, folder)}/{model}/{task}.json"
+    return task_file(f"{eval_dir(results, folder)}/{model}", task)
 
 
 def eval_provenance_file(results, model, task, folder="eval") -> str:
-    return f"{eval_dir(results, folder)}/{model}/{task}.provenance.json"
+    return task_file(f"{eval_dir(results, folder)}/{model}", task, "provenance")
 
 
 def eval_items_file(results, model, task, folder="eval") -> str:
-    return f"{eval_dir(results, folder)}/{model}/{task}.items.json"
+    return task_file(f"{eval_dir(results, folder)}/{model}", task, "items")
 
 
 def mteb_cache_dir(results) -> str:
@@ -95,14 +107,22 @@ def verify_cache_dir(results, model) -> str:
 
 # The interaction analysis (results/interaction/) and its figures.
 
+def interaction_dir(results) -> str:
+    return f"{results}/interaction"
+
+
+def interaction_output(folder, name) -> str:
+    """One output of the interaction analysis in its folder: `clusters` (json), or a table as csv:
+    `delta`, `matrix`, `matrix.r<k>` (replicate k's matrix), `stability`."""
+    return f"{folder}/{name}.json" if name == "clusters" else f"{folder}/{name}.csv"
+
+
 def interaction_file(results, name) -> str:
-    """One output of the interaction analysis: clusters.json, delta.csv, matrix.csv,
-    matrix.r<k>.csv, stability.csv."""
-    return f"{results}/interaction/{name}"
+    return interaction_output(interaction_dir(results), name)
 
 
 def clusters_file(results) -> str:
-    return interaction_file(results, "clusters.json")
+    return interaction_file(results, "clusters")
 
 
 def interaction_figures_prefix(figures) -> str:
@@ -133,10 +153,15 @@ def benchmark_file(results, name) -> str:
 
 # Figures folder: each experiment's table and figure, the claims, the data card, the check.
 
+def prefixed(prefix, ext) -> str:
+    """`<prefix>.<ext>`: a report stage's output, given the prefix the rule passes it."""
+    return f"{prefix}.{ext}"
+
+
 def figure_file(figures, name, ext) -> str:
     """`<figures>/<name>.<ext>`: `name` an experiment, or claims, data_card, verify; `ext` one of
     FIGURE_EXTS, or provenance.json."""
-    return f"{figures}/{name}.{ext}"
+    return prefixed(f"{figures}/{name}", ext)
 
 
 def experiment_figures(figures, experiment) -> list[str]:

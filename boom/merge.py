@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 from boom import failpoints
-from boom import merge_methods, models
+from boom import layout, merge_methods, models
 from boom.errors import BoomError
 from boom.io import replacing_dir, write_json
 from boom.provenance import record
@@ -321,8 +321,9 @@ def main(argv: list[str] | None = None) -> None:
     merge_folders(recipe["method"], recipe["parameters"], args.inputs, args.base, args.out)
     wall = time.perf_counter() - start
     meta_dir = args.out.parent
-    write_json(meta_dir / "cost.json", {"wall_seconds": round(wall, 3), "inputs": len(args.inputs), "device": "cpu"})
-    write_json(meta_dir / "provenance.json", record(recipe=recipe, model_id=meta_dir.name))
+    write_json(Path(layout.model_meta_file(args.out, "cost")),
+               {"wall_seconds": round(wall, 3), "inputs": len(args.inputs), "device": "cpu"})
+    write_json(Path(layout.model_meta_file(args.out, "provenance")), record(recipe=recipe, model_id=meta_dir.name))
     log.info("merged %d models with %s into %s in %.1f s", len(args.inputs), recipe["method"], meta_dir.name, wall)
 
 

@@ -10,7 +10,7 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 
-from boom import failpoints
+from boom import failpoints, layout
 from boom.errors import BoomError
 from boom.io import replacing_dir, write_json
 from boom.provenance import record
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     set_threads(1)
     save_atomically(build_base(recipe), args.out, f"base model {args.out.parent.name} ({recipe['source']}: {recipe['name']})",
                     "Check the model's source (model.source, model.name): its weights are damaged.")
-    write_json(args.out.parent / "provenance.json", record(recipe=recipe, model_id=args.out.parent.name))
+    write_json(Path(layout.model_meta_file(args.out, "provenance")), record(recipe=recipe, model_id=args.out.parent.name))
 
 
 if __name__ == "__main__":

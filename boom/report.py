@@ -45,7 +45,7 @@ def summarize(variants: list[dict], tasks: dict[str, dict], eval_dir: Path) -> p
             rows.append({
                 "experiment": v["experiment"], "variant": v["variant"], "model": v["model"], "seed": v["seed"],
                 "suite": info["role"], "task": task, "task_type": info["task_type"],
-                "metric": info["main_score"], "value": read_score(eval_dir / v["model"] / f"{task}.json"),
+                "metric": info["main_score"], "value": read_score(Path(layout.task_file(eval_dir / v["model"], task))),
             })
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -139,7 +139,7 @@ def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path, costs
     if costs is not None and not costs.empty:
         table = with_costs(table, costs, reference)
     prefix.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(f"{prefix}.csv", float_format="%.6f")
+    table.to_csv(layout.prefixed(prefix, "csv"), float_format="%.6f")
     shown = _formatted(_compact(table))
     for column, fmt in (("train examples", "{:.0f}"), ("train steps", "{:.0f}"), ("examples seen", "{:.0f}"),
                         ("relative cost", "×{:.2f}")):
@@ -153,8 +153,8 @@ def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path, costs
                                      "included)"
                                      + (f", relative to {reference}" if "relative cost" in table else "")
                                      if "train examples" in table else "") + ". Per-task scores: the CSV.")
-    Path(f"{prefix}.md").write_text(f"{caption}\n\n{shown.to_markdown()}\n")
-    Path(f"{prefix}.tex").write_text(shown.to_latex(caption=caption, label=f"tab:{experiment}"))
+    Path(layout.prefixed(prefix, "md")).write_text(f"{caption}\n\n{shown.to_markdown()}\n")
+    Path(layout.prefixed(prefix, "tex")).write_text(shown.to_latex(caption=caption, label=f"tab:{experiment}"))
 
     _figure(summary[summary["experiment"] == experiment], experiment, table["seeds"].max(), prefix, plt)
 
@@ -186,7 +186,7 @@ def _figure(df: pd.DataFrame, experiment: str, seeds: int, prefix: Path, plt) ->
     fig.suptitle(f"{experiment} (mean over {seeds} seed{'s' if seeds > 1 else ''})", fontsize=11, y=0.99)
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        save_figure(fig, f"{prefix}.{ext}")
+        save_figure(fig, layout.prefixed(prefix, ext))
     plt.close(fig)
 
 
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
         summary = pd.read_csv(args.summary)
         costs = pd.read_csv(args.costs) if args.costs else None
         write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference)
-        write_json(Path(f"{args.out_prefix}.provenance.json"), record(
+        write_json(Path(layout.prefixed(args.out_prefix, "provenance.json")), record(
             experiment=args.experiment, config=args.config_json,
             models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])), record=computed_from,
         ))

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from boom import batching, losses, models, schedules
+from boom import batching, layout, losses, models, schedules
 from boom.data.sources import in_batch_negatives
 from boom.recipes import check_steps
 from boom.errors import BoomError
@@ -311,8 +311,8 @@ def main(argv: list[str] | None = None) -> None:
     if cost is None:  # not rank 0 of a multi-device run
         return
     meta_dir = args.out.parent
-    write_json(meta_dir / "cost.json", cost)
-    write_json(meta_dir / "provenance.json", record(recipe=recipe, model_id=meta_dir.name))
+    write_json(Path(layout.model_meta_file(args.out, "cost")), cost)
+    write_json(Path(layout.model_meta_file(args.out, "provenance")), record(recipe=recipe, model_id=meta_dir.name))
     log.info("trained %s: %d examples, %d steps in %.1f s", meta_dir.name, cost["examples"], cost["steps"],
              cost["wall_seconds"])
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from boom import layout
 from boom.errors import BoomError
 from boom.io import write_json
 from boom.provenance import record
@@ -85,7 +86,7 @@ def compare(models: list[str], committed: Path, recomputed: Path, tolerance: flo
         tasks = sorted(p.stem for p in (recomputed / model).glob("*.json")
                        if not p.stem.endswith((".provenance", ".items")))
         for task in tasks:
-            old, new = _scores(committed / model / f"{task}.json"), _scores(recomputed / model / f"{task}.json")
+            old, new = (_scores(Path(layout.task_file(folder / model, task))) for folder in (committed, recomputed))
             for key in sorted(set(old) | set(new)):
                 a, b = old.get(key), new.get(key)
                 if a is None or b is None:
@@ -129,11 +130,11 @@ def main(argv: list[str] | None = None) -> None:
         raise VerifyError("nothing to verify: there is no committed results/summary.csv and costs.csv to sample "
                           "from; run `snakemake --cores all paper` first")
     table = compare(args.models, args.committed, args.recomputed, args.tolerance)
-    table.to_csv(f"{args.out_prefix}.csv", index=False)
+    table.to_csv(layout.prefixed(args.out_prefix, "csv"), index=False)
     why = args.why
     picked = ["The sample:", ""] + [f"- `{m}`: {why.get(m, 'named on the command line')}" for m in args.models] + [""]
-    Path(f"{args.out_prefix}.md").write_text(report(table, args.tolerance, "\n".join(picked)))
-    write_json(Path(f"{args.out_prefix}.provenance.json"), record(models=args.models, why=why, tolerance=args.tolerance))
+    Path(layout.prefixed(args.out_prefix, "md")).write_text(report(table, args.tolerance, "\n".join(picked)))
+    write_json(Path(layout.prefixed(args.out_prefix, "provenance.json")), record(models=args.models, why=why, tolerance=args.tolerance))
     differ = int((~table["same"]).sum())
     print(f"verify: {len(table) - differ} of {len(table)} scores of {len(args.models)} models reproduced"
           + (f"; {differ} DIFFER, see {args.out_prefix}.md" if differ else ""))

@@ -376,7 +376,7 @@ def interaction_record(wildcards):
                         for n, f in interaction_data(wildcards).items()},
                "budget": config["interaction"], "threads": config["train"]["threads"],
                "hyper": {k: config["train"][k] for k in ("batch_size", "learning_rate", "temperature", "max_seq_length")}}
-    outputs = [CLUSTERS] + [layout.interaction_file(RESULTS, n) for n in ("delta.csv", "matrix.csv", "stability.csv")]
+    outputs = [CLUSTERS] + [layout.interaction_file(RESULTS, n) for n in ("delta", "matrix", "stability")]
     return synced_record("interaction", "all", content,
                          lambda: [records.group(outputs, provenance=[CLUSTERS])])
 

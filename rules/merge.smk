@@ -34,10 +34,10 @@ checkpoint interaction_clusters:
         record=interaction_record,
     output:
         clusters=CLUSTERS,
-        delta=layout.interaction_file(RESULTS, "delta.csv"),
-        matrix=layout.interaction_file(RESULTS, "matrix.csv"),
-        replicates=[layout.interaction_file(RESULTS, f"matrix.r{k}.csv") for k in range(config["interaction"]["replicates"])],
-        stability=layout.interaction_file(RESULTS, "stability.csv"),
+        delta=layout.interaction_file(RESULTS, "delta"),
+        matrix=layout.interaction_file(RESULTS, "matrix"),
+        replicates=[layout.interaction_file(RESULTS, f"matrix.r{k}") for k in range(config["interaction"]["replicates"])],
+        stability=layout.interaction_file(RESULTS, "stability"),
         figures=[report(layout.interaction_figure(FIGURES, kind, "png"), caption="../report/interaction.rst",
                         category="Interaction", labels={"figure": kind}) for kind in ("heatmap", "dendrogram")]
         + [layout.interaction_figure(FIGURES, kind, "pdf") for kind in ("heatmap", "dendrogram")],

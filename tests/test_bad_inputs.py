@@ -411,6 +411,21 @@ def _(ws):
     return _config_error(ws, "merge:\n  method: della\n  parameters: {density: 0.5, epsilon: 0.6}\n")
 
 
+@case("a temperature above 1", "config key train.temperature = 5", "greater than the maximum of 1")
+def _(ws):
+    return _config_error(ws, "train: {temperature: 5}\n")
+
+
+@case("a learning rate above 1", "config key train.learning_rate = 3", "greater than the maximum of 1")
+def _(ws):
+    return _config_error(ws, "train: {learning_rate: 3}\n")
+
+
+@case("more hard negatives than can be mined", "config key train.hard_negatives = 31", "use at most 30")
+def _(ws):
+    return _config_error(ws, "train: {hard_negatives: 31}\n")
+
+
 @case("a layer removing a misspelt dataset", "sets train.datasets.wikqa to null", "did you mean 'wikiqa'?")
 def _(ws):
     return _config_error(ws, "train:\n  datasets:\n    wikqa: null\n")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from boom import layout
 from boom.data.forms import Labelled, LoadReport, Pairs, Retrieval
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import MIRROR, SOURCES
@@ -66,9 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     df = card(resolve_root(args.root))
     wall = time.perf_counter() - start
     args.out_prefix.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(f"{args.out_prefix}.csv", index=False)
+    df.to_csv(layout.prefixed(args.out_prefix, "csv"), index=False)
     shown = df.assign(source_sha256=df["source_sha256"].str[:12])
-    Path(f"{args.out_prefix}.md").write_text(
+    Path(layout.prefixed(args.out_prefix, "md")).write_text(
         "Datasets of the offline default scale, per split (source_sha256: first 12 hex digits; the CSV "
         "has all 64).\n\n" + shown.to_markdown(index=False) + "\n")
     print(f"read and checked {df['dataset'].nunique()} datasets ({len(df)} splits) in {wall:.1f} s")

@@ -35,6 +35,8 @@ def prepare(root: Path, dataset: str, max_examples: int, hard_negatives: int, ou
         dataset=dataset, task_type=source.task_type, licence=source.licence, split=source.train_split,
         loader_version=source.version, available=available, examples=len(examples), skipped=report.skipped,
         max_examples=max_examples, hard_negatives=hard_negatives, cap_seed=CAP_SEED,
+        # what was used: a labelled set of L labels gives at most L - 1 negatives an example
+        negatives_used=sorted({len(ex["negatives"]) for ex in examples}),
         in_batch_negatives=source.in_batch_negatives, sha256=provenance_of(root, list(source.files)),
         wall_seconds=round(time.perf_counter() - start, 3),
     )
