@@ -10,11 +10,12 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import SOURCES, HubSource
 from boom.errors import BoomError
-from boom.layout import bag_file, train_file
+from boom.layout import bag_file, card_file, train_file
 from boom.schedules import stages
 
 # boom.data.sampling.SAMPLER_VERSION, repeated here so that resolving recipes reads no data
@@ -143,6 +144,32 @@ class RecipeError(BoomError, ValueError):
     """A variant whose recipe cannot give a trained model; the message names it and the fix."""
 
 
+def planned_sizes(recipe: dict, prepared: dict[str, int] | None = None) -> dict[str, int]:
+    """Each dataset's examples in a train recipe, before it runs: of its prepared file where that
+    is known (`prepared`: name -> examples, from the files' cards), else its cap; a bag takes
+    round(ratio * n) of them (boom.data.sampling), its complement the rest."""
+    sizes = {}
+    for name, entry in recipe["datasets"].items():
+        total = min(entry["max_examples"], (prepared or {}).get(name, entry["max_examples"]))
+        drawn = round(entry.get("ratio", 1.0) * total)
+        sizes[name] = max(1, total - drawn if entry.get("complement") else drawn)
+    return sizes
+
+
+def prepared_sizes(config: dict) -> dict[str, int]:
+    """name -> examples of each training set whose prepared file exists (its card says how many
+    decontamination left); sets not prepared yet are absent (their caps stand in until then)."""
+    sizes = {}
+    k = config["train"]["hard_negatives"]
+    for name, entry in trainable_datasets(config).items():
+        card = Path(card_file(train_file(config["results_dir"], name, entry["max_examples"], k)))
+        try:
+            sizes[name] = int(json.loads(card.read_text())["examples"])
+        except (OSError, ValueError, KeyError, TypeError):  # not prepared yet, or being rewritten
+            continue
+    return sizes
+
+
 def optimizer_steps(recipe: dict, sizes: dict[str, int] | None = None) -> int:
     """The optimizer steps a train recipe takes: from each dataset's real number of examples
     (`sizes`, what the training job reads), or else from its caps (an upper bound: decontamination
@@ -150,7 +177,7 @@ def optimizer_steps(recipe: dict, sizes: dict[str, int] | None = None) -> int:
     mixed batches under `mixed`."""
     batch = recipe["hyper"]["batch_size"] // recipe.get("devices", 1)
     if sizes is None:
-        sizes = {n: max(1, round(e.get("ratio", 1.0) * e["max_examples"])) for n, e in recipe["datasets"].items()}
+        sizes = planned_sizes(recipe)
     if recipe["schedule"] == "mixed":
         return math.ceil(sum(sizes.values()) / batch) * recipe["hyper"]["epochs"]
     plan = stages(recipe["schedule"], {n: e["task_type"] for n, e in recipe["datasets"].items()}, recipe.get("order"))
@@ -201,9 +228,11 @@ def needs_clusters(config: dict, experiment: str) -> bool:
     return any(v.get("split") == "clusters" for v in config["experiments"][experiment]["variants"].values())
 
 
-def resolve(config: dict, experiments: list[str] | None = None, clusters: list[list[str]] | None = None) -> Resolved:
+def resolve(config: dict, experiments: list[str] | None = None, clusters: list[list[str]] | None = None,
+            prepared: dict[str, int] | None = None) -> Resolved:
     """Resolve every variant of every seed to its recipe. Variants that merge per cluster are
-    left `pending` (with their dependants) until `clusters` is given."""
+    left `pending` (with their dependants) until `clusters` is given. The optimizer steps each
+    trained model takes are checked on `prepared` (prepared_sizes) where known, else on the caps."""
     recipes: dict[str, dict] = {}
     rows: list[dict] = []
     pending: set[tuple[str, str]] = set()
@@ -226,7 +255,8 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                             replay=v.get("replay"), bag=v.get("bag", 0), complement=v.get("complement", False),
                             init=init)
                         if cache[name] is not None:
-                            check_steps(cache[name], min_steps, f"experiment '{exp}', variant '{name}'")
+                            check_steps(cache[name], min_steps, f"experiment '{exp}', variant '{name}'",
+                                        planned_sizes(cache[name], prepared) if prepared else None)
                     else:
                         if "split" in v:
                             groups = split_groups(config, v, clusters)
@@ -234,7 +264,8 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                                 train_recipe(config, g, v.get("schedule", "bls"), seed) for g in groups]
                             for group, part in zip(groups or [], parts or []):
                                 check_steps(part, min_steps, f"experiment '{exp}', variant '{name}' (its part on "
-                                                             f"{', '.join(group)})")
+                                                             f"{', '.join(group)})",
+                                            planned_sizes(part, prepared) if prepared else None)
                         else:
                             parts = [recipe_of(i) for i in v["inputs"]]
                         if parts is not None and None not in parts:

@@ -15,7 +15,7 @@ from boom.errors import BoomError
 from boom.io import set_offline
 from boom.items import has_items
 from boom import layout, records
-from boom.recipes import base_recipe, model_id, needs_clusters, resolve, train_data_file, trained_models
+from boom.recipes import base_recipe, model_id, needs_clusters, prepared_sizes, resolve, train_data_file, trained_models
 from boom.snakemake_limits import drop_default_rate_limit
 
 try:
@@ -54,7 +54,7 @@ try:  # what reads the data mirror (its MANIFEST.tsv) at parse time: its errors 
     # Task name -> spec: the data-mirror tasks, or the tasks of a suite's mteb benchmark (paper scale).
     TASKS = evaluation_tasks(config["evaluation"])
     TASK_INFO = task_info(TASKS)
-    RESOLVED = resolve(config)
+    RESOLVED = resolve(config, prepared=prepared_sizes(config))
 except BoomError as _error:
     sys.exit(f"boom: {_error}")
 # Suite name -> its tasks, in config order (only suites that have tasks).
@@ -105,7 +105,7 @@ def with_clusters(path):
     """Every recipe, the cluster-level ones included, once the interaction clusters exist."""
     with open(path) as fh:
         clusters = json.load(fh)["clusters"]
-    resolved = resolve(config, clusters=clusters)
+    resolved = resolve(config, clusters=clusters, prepared=prepared_sizes(config))
     RECIPES.update(resolved.recipes)
     return resolved
 

@@ -1,6 +1,8 @@
 """Models as recipes: identical recipes share one id (trained once), any change gives a new one."""
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 
@@ -134,6 +136,29 @@ def test_a_model_that_would_not_train_is_refused_at_parse_time(config, variant, 
     validate(config)
     with pytest.raises(RecipeError, match=rf"experiment 'e', {where}.*train\.min_steps: 5"):
         resolve(config)
+
+
+def test_the_parse_checks_steps_on_the_prepared_sizes_where_known(config, tmp_path):
+    """Caps are an upper bound: once a training file is prepared, its card's count (after
+    decontamination) is what the guard counts, and the refusal names the dataset."""
+    from boom.layout import card_file, train_file
+    from boom.recipes import planned_sizes, prepared_sizes
+
+    config["results_dir"] = str(tmp_path)
+    config["train"]["datasets"]["scifact"]["max_examples"] = 96
+    config["experiments"] = {"e": {"variants": {"x": {"kind": "train", "datasets": ["scifact"]}}}}
+    validate(config)
+    resolve(config, prepared=prepared_sizes(config))  # nothing prepared: 96 examples, 6 steps of 16
+    card = Path(card_file(train_file(tmp_path, "scifact", 96, config["train"]["hard_negatives"])))
+    card.parent.mkdir(parents=True)
+    card.write_text(json.dumps({"examples": 20}))
+    assert prepared_sizes(config) == {"scifact": 20}
+    with pytest.raises(RecipeError, match=r"variant 'x' would take 2 optimizer step\(s\) on scifact \(20 examples "
+                                          r"of its cap 96\)"):
+        resolve(config, prepared=prepared_sizes(config))
+    bag = {"datasets": {"scifact": {"max_examples": 96, "ratio": 0.25}}}
+    assert planned_sizes(bag, {"scifact": 20}) == {"scifact": 5}
+    assert planned_sizes({"datasets": {"scifact": {"max_examples": 96, "ratio": 0.25, "complement": True}}}) == {"scifact": 72}
 
 
 def test_bags_and_replay_are_drawn_independently():
