@@ -15,7 +15,8 @@ from boom.errors import BoomError
 from boom.io import set_offline
 from boom.items import has_items
 from boom import layout, records
-from boom.recipes import base_recipe, model_id, needs_clusters, prepared_sizes, resolve, train_data_file, trained_models
+from boom.recipes import (base_recipe, model_id, needs_clusters, prepared_sizes, resolve, train_data_file,
+                          train_recipe, trained_models)
 from boom.snakemake_limits import drop_default_rate_limit
 
 try:
@@ -369,11 +370,12 @@ def claims_record(wildcards):
 
 
 def interaction_record(wildcards):
-    """The interaction analysis: its base model, data, budget and training settings."""
+    """The interaction analysis: its base model, data (each set's file, loader and sources, as a
+    training recipe names them), budget and training settings."""
     names = config["interaction"]["datasets"] or list(config["train"]["datasets"])
+    entries = train_recipe(config, names, "bls", seed=0)["datasets"]
     content = {"base": model_id(base_recipe(config)),
-               "data": {n: {"file": os.path.basename(f), "loader_version": SOURCES[n].version}
-                        for n, f in interaction_data(wildcards).items()},
+               "data": {n: {"file": os.path.basename(f), **entries[n]} for n, f in interaction_data(wildcards).items()},
                "budget": config["interaction"], "threads": config["train"]["threads"],
                "hyper": {k: config["train"][k] for k in ("batch_size", "learning_rate", "temperature", "max_seq_length")}}
     outputs = [CLUSTERS] + [layout.interaction_file(RESULTS, n) for n in ("delta", "matrix", "stability")]
