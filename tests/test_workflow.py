@@ -82,20 +82,22 @@ def test_the_offline_run_makes_no_network_attempt(smoke_run):
 
 @pytest.fixture(scope="module")
 def smoke_killed_then_rerun(smoke_run, tmp_path_factory):
-    """The smoke `paper` from scratch again, killed with SIGKILL (Snakemake, its jobs, the fork
-    server: the whole process group) once merging and evaluation are under way, then rerun."""
+    """The smoke `slice` from scratch (training, a merge, evaluations: 16 jobs) killed with SIGKILL
+    (Snakemake, its jobs, the fork server: the whole process group) once merging and evaluation
+    are under way, then rerun. The slice, not the whole `paper`: the same kinds of job, a tenth
+    of the time."""
     out = tmp_path_factory.mktemp("smoke_killed")
     overrides = ["--config", f"results_dir={out}/results", f"figures_dir={out}/figures"]
-    args = [*SNAKEMAKE, "--cores", "2", "paper", "--configfile", "config/smoke.yaml", *overrides]
+    args = [*SNAKEMAKE, "--cores", "2", "slice", "--configfile", "config/smoke.yaml", *overrides]
     with open(out / "killed.log", "w") as log:
         first = subprocess.Popen(args, cwd=REPO, env=_env(), stdout=log, stderr=subprocess.STDOUT,
                                  start_new_session=True)
-        deadline = time.monotonic() + 1500
+        deadline = time.monotonic() + 900
         while first.poll() is None and time.monotonic() < deadline:
             if list((out / "results/models").glob("merge-*/model")) and len(list(
-                    (out / "results/eval").glob("*/*.provenance.json"))) >= 20:
+                    (out / "results/eval").glob("*/*.provenance.json"))) >= 2:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert first.poll() is None, "the run ended before it could be killed mid-way"
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
@@ -104,7 +106,7 @@ def smoke_killed_then_rerun(smoke_run, tmp_path_factory):
     for lock in (REPO / ".snakemake/locks").glob("*.lock"):
         if str(out) in lock.read_text():
             lock.unlink()
-    rerun = snakemake("--cores", "2", "paper", "--configfile", "config/smoke.yaml", *overrides)
+    rerun = snakemake("--cores", "2", "slice", "--configfile", "config/smoke.yaml", *overrides)
     assert rerun.returncode == 0, rerun.stdout[-4000:] + rerun.stderr[-4000:]
     return out, (out / "killed.log").read_text(), rerun.stdout + rerun.stderr
 
@@ -114,13 +116,14 @@ def test_a_run_killed_mid_way_then_rerun_gives_the_same_numbers(smoke_run, smoke
     second, killed, rerun = smoke_killed_then_rerun
     # killed mid-way with work done; the rerun did the rest, the killed jobs again: their outputs
     # were never in place (written beside and renamed), so Snakemake sees them missing
-    assert killed.count("Finished jobid") >= 20 and "Missing output files" in rerun
+    assert killed.count("Finished jobid") >= 8 and "Missing output files" in rerun
     planned = int(re.search(r"^total\s+(\d+)", killed, re.M).group(1))  # the whole DAG, from scratch
     redone = int(re.search(r"(\d+) of \d+ steps \(100%\) done", rerun).group(1))
     assert 0 < redone < planned  # what was finished before the kill was kept
     assert not list((second / "results").rglob("*.partial")) and not list((second / "results").rglob("*.tmp"))
-    # from scratch twice (once through a crash), bitwise the same numbers
-    assert (first / "results/summary.csv").read_bytes() == (second / "results/summary.csv").read_bytes()
+    # from scratch twice (once through a crash, once within the whole `paper`), bitwise the same
+    summary = "results/summary/slice.csv"
+    assert (first / summary).read_bytes() == (second / summary).read_bytes()
 
 
 SMOKE = load_config(REPO / "config/smoke.yaml")
@@ -247,6 +250,9 @@ def test_a_bag_variant_samples_each_dataset_before_training(tmp_path):
 def test_verify_rebuilds_a_missing_model_and_names_a_score_that_differs(smoke_killed_then_rerun):
     out, _, _ = smoke_killed_then_rerun
     overrides = ["--config", f"results_dir={out}/results", f"figures_dir={out}/figures"]
+    # that run made the slice alone: its tables are the whole run's (what `paper` concatenates)
+    for table in ("summary", "costs"):
+        shutil.copyfile(out / f"results/{table}/slice.csv", out / f"results/{table}.csv")
     picks = verify_sample(out / "results/summary.csv", out / "results/costs.csv")
     models = [p["model"] for p in picks]
     assert [m.split("-")[0] for m in models] == ["base", "train", "merge"]
