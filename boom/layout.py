@@ -146,6 +146,11 @@ def costs_file(results, experiment=None) -> str:
     return f"{results}/costs.csv" if experiment is None else f"{results}/costs/{experiment}.csv"
 
 
+def losses_file(results, experiment) -> str:
+    """The loss curves of every model an experiment trains (one row per optimizer step)."""
+    return f"{results}/losses/{experiment}.csv"
+
+
 def benchmark_file(results, name) -> str:
     """Snakemake's benchmark record of a job, e.g. `train/<model>` or `interaction`."""
     return f"{results}/benchmarks/{name}.tsv"
@@ -162,6 +167,11 @@ def figure_file(figures, name, ext) -> str:
     """`<figures>/<name>.<ext>`: `name` an experiment, or claims, data_card, verify; `ext` one of
     FIGURE_EXTS, or provenance.json."""
     return prefixed(f"{figures}/{name}", ext)
+
+
+def loss_figure(figures, experiment, ext) -> str:
+    """The figure of an experiment's training loss curves, as png or pdf."""
+    return f"{figures}/{experiment}_loss.{ext}"
 
 
 def experiment_figures(figures, experiment) -> list[str]:

@@ -68,6 +68,21 @@ def training_costs(variants: list[dict], models_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+LOSS_COLUMNS = ["experiment", "variant", "seed", "model", "step", "loss", "learning_rate"]
+
+
+def loss_curves(variants: list[dict], models_dir: Path) -> pd.DataFrame:
+    """Per variant and seed, the loss curve of every model it trains (`trained`), from each
+    model's cost.json: one row per optimizer step."""
+    rows = []
+    for v in variants:
+        for mid in v["trained"]:
+            cost = json.loads(Path(layout.model_cost_file(models_dir.parent, mid)).read_text())
+            rows += [{"experiment": v["experiment"], "variant": v["variant"], "seed": v["seed"], "model": mid,
+                      "step": step, "loss": loss, "learning_rate": lr} for step, loss, lr in cost.get("loss_curve", [])]
+    return pd.DataFrame(rows, columns=LOSS_COLUMNS)
+
+
 def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
     """Rows: variants (config order); columns: each task's main score, then per suite Mean(Task)
     and Mean(TaskType), then overall; each as `<col>` (mean over seeds) and `<col> std`."""
@@ -190,6 +205,53 @@ def _figure(df: pd.DataFrame, experiment: str, seeds: int, prefix: Path, plt) ->
     plt.close(fig)
 
 
+def write_loss_figure(losses: pd.DataFrame, experiment: str, figures: Path) -> None:
+    """Small multiples, one panel per variant that trains: the training loss of each of its
+    models over optimizer steps (one line per model and seed; a merge of bags draws each bag's
+    model), with the moving average over 10 steps in bold: `<figures>/<experiment>_loss.{png,pdf}`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    variants = list(dict.fromkeys(losses["variant"]))
+    cols = min(4, max(1, len(variants)))
+    rows = max(1, -(-len(variants) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows + 0.6), squeeze=False, sharey=True)
+    for ax in axes.flat[len(variants):]:
+        ax.axis("off")
+    if not variants:
+        axes[0][0].text(0.5, 0.5, "no variant of this experiment trains a model", ha="center", va="center")
+    for ax, variant in zip(axes.flat, variants):
+        v = losses[losses["variant"] == variant]
+        models = list(dict.fromkeys(v["model"]))
+        for mid in models:
+            m = v[v["model"] == mid].sort_values("step")
+            ax.plot(m["step"], m["loss"], lw=0.5, alpha=0.35, color="tab:blue")
+            ax.plot(m["step"], m["loss"].rolling(10, min_periods=1).mean(), lw=1.2, color="tab:blue")
+        seeds = v["seed"].nunique()
+        ax.set_title(f"{variant} ({len(models)} model{'s' if len(models) > 1 else ''}, {seeds} seed{'s' if seeds > 1 else ''})",
+                     fontsize=9)
+        ax.set_xlabel("optimizer step", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for row in axes:
+        row[0].set_ylabel("training loss", fontsize=8)
+    fig.suptitle(f"{experiment}: training loss per step (thin: each step; bold: mean of the last 10 steps)",
+                 fontsize=10)
+    fig.tight_layout()
+    for ext in ("png", "pdf"):
+        save_figure(fig, layout.loss_figure(figures, experiment, ext))
+    plt.close(fig)
+
+
+def write_table(df: pd.DataFrame, out: Path) -> None:
+    """A tidy table as CSV, written beside its place and renamed into it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    df.to_csv(tmp, index=False, float_format="%.8f")
+    tmp.replace(out)
+
+
 def save_figure(fig, path: str) -> None:
     """Save a figure so that the same figure gives the same bytes (no creation date in a PDF): a
     rerun that changes nothing leaves the committed files as they are."""
@@ -213,9 +275,11 @@ def main(argv: list[str] | None = None) -> None:
     k.add_argument("--variants", required=True, type=json_arg("--variants", list), help="JSON list of {experiment, variant, seed, model, trained}")
     k.add_argument("--models-dir", required=True, type=Path)
     k.add_argument("--out", required=True, type=Path)
+    k.add_argument("--losses-out", type=Path, help="where to write the trained models' loss curves (csv)")
     e = sub.add_parser("experiment", help="one experiment's table (csv, md, tex) and figure (png, pdf)")
     e.add_argument("--summary", required=True, type=Path)
     e.add_argument("--costs", type=Path, help="the experiment's costs table")
+    e.add_argument("--losses", type=Path, help="the experiment's loss curves (drawn as <prefix>_loss.png)")
     e.add_argument("--reference", help="the variant whose training cost is 1")
     e.add_argument("--experiment", required=True)
     e.add_argument("--out-prefix", required=True, type=Path)
@@ -231,19 +295,20 @@ def main(argv: list[str] | None = None) -> None:
             df = summarize(args.variants, args.tasks, args.eval_dir)
         elif args.command == "costs":
             df = training_costs(args.variants, args.models_dir)
+            if args.losses_out:
+                write_table(loss_curves(args.variants, args.models_dir), args.losses_out)
         else:
             df = pd.concat([pd.read_csv(p) for p in args.inputs], ignore_index=True)
             df = df[COLUMNS] if args.columns == "summary" else df
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_name(args.out.name + ".tmp")
-        df.to_csv(tmp, index=False, float_format="%.8f")
-        tmp.replace(args.out)
+        write_table(df, args.out)
         write_json(Path(layout.provenance_file(str(args.out))), record(table=args.command, rows=len(df), record=computed_from))
         print(f"{len(df)} rows written to {args.out}")
     else:
         summary = pd.read_csv(args.summary)
         costs = pd.read_csv(args.costs) if args.costs else None
         write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference)
+        if args.losses:
+            write_loss_figure(pd.read_csv(args.losses), args.experiment, args.out_prefix.parent)
         write_json(Path(layout.prefixed(args.out_prefix, "provenance.json")), record(
             experiment=args.experiment, config=args.config_json,
             models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])), record=computed_from,

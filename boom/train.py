@@ -74,6 +74,12 @@ def probe_loss(model, batches: dict, loss_of: dict, bf16: bool = False) -> float
     return sum(values) / len(values)
 
 
+def loss_curve(log_history: list[dict]) -> list[list[float]]:
+    """[step, loss, learning rate] of every logged step of the trainer's log history."""
+    return [[int(e["step"]), round(float(e["loss"]), 6), e.get("learning_rate")]
+            for e in log_history if "loss" in e and "step" in e]
+
+
 def weight_distance(model, start: dict) -> tuple[float, float]:
     """L2 distance of the weights from where training started, and that over the start's norm."""
     import torch
@@ -233,7 +239,7 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path, min_steps:
             data_seed=recipe["seed"],
             save_strategy="no",
             report_to="none",
-            logging_steps=10,
+            logging_steps=1,  # the loss of every step: the cost record's loss curve
             use_cpu=device == "cpu",
             dataloader_num_workers=0,
             # multi-device runs (torchrun): NCCL between GPUs, gloo between CPU processes
@@ -274,6 +280,8 @@ def train(recipe: dict, base: Path, data: dict[str, Path], out: Path, min_steps:
         "wall_seconds": round(wall, 3),
         "examples_per_second": round(examples * hyper["epochs"] / wall, 2),
         "train_loss": result.training_loss,
+        # the trainer's log: each optimizer step's training loss and the learning rate it took
+        "loss_curve": loss_curve(trainer.state.log_history),
         # the loss on fixed probe batches (the first PROBE_BATCHES of each dataset) before and after
         "loss_start": round(loss_before, 6),
         "loss_end": round(loss_after, 6),

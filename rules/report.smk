@@ -45,6 +45,7 @@ rule experiment_costs:
     output:
         table=layout.costs_file(RESULTS, "{experiment}"),
         provenance=layout.provenance_file(layout.costs_file(RESULTS, "{experiment}")),
+        losses=layout.losses_file(RESULTS, "{experiment}"),
     params:
         variants=experiment_costs_json,
         models_dir=layout.models_dir(RESULTS),
@@ -54,7 +55,7 @@ rule experiment_costs:
         "../envs/boom.yaml"
     shell:
         "python -m boom report costs --variants {params.variants:q} --models-dir {params.models_dir} "
-        "--record {input.record} --out {output.table} 2>&1 | tee {log}"
+        "--record {input.record} --out {output.table} --losses-out {output.losses} 2>&1 | tee {log}"
 
 
 rule costs:
@@ -102,6 +103,7 @@ rule experiment_figures:
     input:
         summary=layout.summary_file(RESULTS, "{experiment}"),
         costs=layout.costs_file(RESULTS, "{experiment}"),
+        losses=layout.losses_file(RESULTS, "{experiment}"),
         record=figures_record,
     output:
         report(layout.figure_file(FIGURES, "{experiment}", "png"), caption="../report/experiment.rst",
@@ -109,6 +111,9 @@ rule experiment_figures:
         report(layout.figure_file(FIGURES, "{experiment}", "md"), caption="../report/experiment.rst",
                category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "table"}),
         [layout.figure_file(FIGURES, "{experiment}", ext) for ext in layout.FIGURE_EXTS if ext not in ("png", "md")],
+        report(layout.loss_figure(FIGURES, "{experiment}", "png"), caption="../report/loss.rst",
+               category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "loss"}),
+        layout.loss_figure(FIGURES, "{experiment}", "pdf"),
         layout.figure_file(FIGURES, "{experiment}", "provenance.json"),
     params:
         prefix=output_prefix,
@@ -119,6 +124,6 @@ rule experiment_figures:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom report experiment --summary {input.summary} --costs {input.costs} "
+        "python -m boom report experiment --summary {input.summary} --costs {input.costs} --losses {input.losses} "
         "--reference {params.reference} --experiment {wildcards.experiment} "
         "--out-prefix {params.prefix} --config-json {params.config:q} --record {input.record} 2>&1 | tee {log}"
