@@ -14,7 +14,7 @@ Standard library only, and nothing of boom's: the rules import it when the workf
 from __future__ import annotations
 
 # Every table and figure of one experiment, one file each (beside its .provenance.json).
-FIGURE_EXTS = ("csv", "md", "tex", "png", "pdf")
+FIGURE_EXTS = ("csv", "md", "tex", "html", "png", "pdf")
 
 
 # Training data (results/data/train/): one prepared file per dataset, cap and hard negatives, and

@@ -13,19 +13,24 @@ Mean(TaskType), per suite.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import html
 import json
 from pathlib import Path
 
 import pandas as pd
 
-from boom import layout
+from boom import layout, tables
+from boom.claims import Bootstrap
+from boom.differences import COLUMNS as DIFF_COLUMNS
+from boom.differences import differences
 from boom.io import write_json
 from boom.provenance import record
 from boom.records import read_digest
 from boom.stage import json_arg
 
 COLUMNS = ["experiment", "variant", "model", "seed", "suite", "task", "task_type", "metric", "value"]
-SUITE_LABEL = {"in_domain": "ID", "out_of_domain": "OOD", "new_domain": "New"}
+SUITE_LABEL = tables.SUITE_LABEL
 
 
 def read_score(path: Path) -> float:
@@ -112,16 +117,6 @@ def experiment_table(summary: pd.DataFrame, experiment: str) -> pd.DataFrame:
     return table
 
 
-def _formatted(table: pd.DataFrame) -> pd.DataFrame:
-    """`mean ± std` cells (scores ×100, as the paper prints them) when there is more than one seed."""
-    value_cols = [c for c in table.columns if not c.endswith(" std") and f"{c} std" in table.columns]
-    out = pd.DataFrame(index=table.index)
-    for c in value_cols:
-        std = table[f"{c} std"]
-        out[c] = [f"{m * 100:.2f}" + (f" ± {s * 100:.2f}" if pd.notna(s) else "") for m, s in zip(table[c], std)]
-    return out
-
-
 def with_costs(table: pd.DataFrame, costs: pd.DataFrame, reference: str | None) -> pd.DataFrame:
     """Add each variant's training cost: examples trained on (over every model its recipe needs;
     mean over seeds) and, where the experiment has `reference`, the ratio to it."""
@@ -136,15 +131,12 @@ def with_costs(table: pd.DataFrame, costs: pd.DataFrame, reference: str | None) 
     return table
 
 
-def _compact(table: pd.DataFrame) -> pd.DataFrame:
-    """The printed table: per suite, each task type's mean, Mean(Task), Mean(TaskType), and the
-    cost columns; per-task scores stay in the CSV."""
-    keep = [c for c in table.columns if c.split(" ")[0] in SUITE_LABEL.values() and not c.endswith(" std")]
-    return table[["seeds"] + keep + [f"{c} std" for c in keep]]
-
-
 def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path, costs: pd.DataFrame | None = None,
-                     reference: str | None = None) -> None:
+                     reference: str | None = None, boot=None, notes: list[str] | None = None,
+                     description: str = "", provenance: dict | None = None) -> pd.DataFrame:
+    """The experiment's CSV (every task, the differences from `reference`), its main and wide
+    tables (md, tex, html) and its figure (png, pdf); the differences, returned. `boot`: the
+    claims' bootstrap over the per-item results (boom.claims.Bootstrap), for the intervals."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -153,56 +145,176 @@ def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path, costs
     table = experiment_table(summary, experiment)
     if costs is not None and not costs.empty:
         table = with_costs(table, costs, reference)
+    diffs = differences(summary, experiment, reference, boot) if reference else pd.DataFrame(columns=DIFF_COLUMNS)
     prefix.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(layout.prefixed(prefix, "csv"), float_format="%.6f")
-    shown = _formatted(_compact(table))
-    for column, fmt in (("train examples", "{:.0f}"), ("train steps", "{:.0f}"), ("examples seen", "{:.0f}"),
-                        ("relative cost", "×{:.2f}")):
-        if column in table:
-            shown[column] = [fmt.format(v) if pd.notna(v) else "-" for v in table[column]]
-    caption = (f"{experiment}: main score ×100 per task type, Mean(Task) and Mean(TaskType) per suite (mean over "
-               f"{int(table['seeds'].max())} seed(s)"
-               f"{', ± std' if table['seeds'].max() > 1 else ''}); ID = in-domain, OOD = out-of-domain, "
-               "New = new domain" + ("; training cost: examples trained on by every model the variant needs, "
-                                     "their optimizer steps and the examples run through the loss (repeats "
-                                     "included)"
-                                     + (f", relative to {reference}" if "relative cost" in table else "")
-                                     if "train examples" in table else "") + ". Per-task scores: the CSV.")
-    Path(layout.prefixed(prefix, "md")).write_text(f"{caption}\n\n{shown.to_markdown()}\n")
-    Path(layout.prefixed(prefix, "tex")).write_text(shown.to_latex(caption=caption, label=f"tab:{experiment}"))
+    _with_differences(table, diffs, reference).to_csv(layout.prefixed(prefix, "csv"), float_format="%.6f")
 
-    _figure(summary[summary["experiment"] == experiment], experiment, table["seeds"].max(), prefix, plt)
+    seeds = int(table["seeds"].max())
+    spread = f"mean over {seeds} seed{'s' if seeds > 1 else ''}" + (" ± std" if seeds > 1 else "")
+    has_diffs = not diffs.empty
+    main_caption = (f"{experiment}: Mean(Task) ×100 per suite ({spread})"
+                    + (f"; vs {reference}: the difference in points, [its paired 95% bootstrap interval over "
+                       "evaluation items and seeds]" if has_diffs else "")
+                    + ("; train steps: optimizer steps of every model the variant needs" if "train steps" in table
+                       else "")
+                    + (f"; relative cost: training examples relative to {reference}" if "relative cost" in table
+                       else "")
+                    + ". ID = in-domain, OOD = out-of-domain, New = new domain.")
+    wide_caption = (f"{experiment}, per task type: main score ×100 ({spread}), Mean(Task) and Mean(TaskType) "
+                    "per suite; training cost: examples trained on by every model the variant needs, their "
+                    "optimizer steps and the examples run through the loss (repeats included). Per-task scores: "
+                    "the CSV.")
+    main, wide = tables.main_table(table, diffs, reference), tables.wide_table(table)
+    notes = list(notes or [])
+    note_md = "".join(f"- {n}\n" for n in notes)
+    Path(layout.prefixed(prefix, "md")).write_text(
+        f"{main_caption}\n\n{tables.markdown(main)}\n\n" + (f"{note_md}\n" if notes else "")
+        + f"{wide_caption}\n\n{tables.markdown(wide)}\n")
+    Path(layout.prefixed(prefix, "tex")).write_text(
+        tables.latex(main, main_caption + (" " + " ".join(notes) if notes else ""), f"tab:{experiment}")
+        + "\n" + tables.latex(tables.wide_table(table, with_std=False),
+                               wide_caption.replace(f"({spread})", f"(mean over {seeds} seeds; the std: the .md and .csv)"
+                                                    if seeds > 1 else f"({spread})"),
+                               f"tab:{experiment}-types", wide=True))
+    Path(layout.prefixed(prefix, "html")).write_text(tables.html_page(experiment, [
+        f"<p>{html.escape(description)}</p>" if description else "",
+        tables.html_table(main, main_caption),
+        "".join(f"<p>{html.escape(n)}</p>" for n in notes),
+        tables.html_table(wide, wide_caption),
+        _provenance_panel(provenance or {}, experiment),
+    ]))
+    _figure(summary[summary["experiment"] == experiment], experiment, seeds, prefix, plt, diffs, reference)
+    return diffs
 
 
-def _figure(df: pd.DataFrame, experiment: str, seeds: int, prefix: Path, plt) -> None:
-    """One panel per suite: bars per variant for each task type's mean, Mean(TaskType) and
-    Mean(Task); error bars are the std over seeds."""
+def _with_differences(table: pd.DataFrame, diffs: pd.DataFrame, reference: str | None) -> pd.DataFrame:
+    """The numeric table with, per suite, `<S> vs <reference>`, its low and high (points)."""
+    out = table.copy()
+    for suite, label in SUITE_LABEL.items():
+        d = diffs[diffs["suite"] == suite].set_index("variant")
+        if d.empty:
+            continue
+        for column, name in (("effect", ""), ("low", " low"), ("high", " high")):
+            out[f"{label} vs {reference}{name}"] = d[column].reindex(out.index).astype(float)
+    return out
+
+
+def _provenance_panel(prov: dict, experiment: str) -> str:
+    """What made the tables, for the report: commit, versions, seeds, data, models, the command."""
+    if not prov:
+        return ""
+    rows = [("rebuild", f"snakemake --cores all {experiment}"), ("commit", prov.get("git_commit", "?")),
+            ("seeds", ", ".join(map(str, prov.get("seeds", [])))),
+            ("data mirror", f"MANIFEST.tsv sha256 {prov.get('manifest_sha256', '?')}"),
+            ("python", prov.get("python", "?")),
+            ("packages", ", ".join(f"{k} {v}" for k, v in prov.get("versions", {}).items() if v))]
+    rows += [(f"training set {name}", sha) for name, sha in sorted(prov.get("data", {}).items())]
+    rows += [("models", ", ".join(prov.get("models", [])))]
+    body = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:left;white-space:normal'>"
+                   f"{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<details open><summary>Provenance</summary><table><tbody>{body}</tbody></table></details>"
+
+
+def _figure(df: pd.DataFrame, experiment: str, seeds: int, prefix: Path, plt, diffs: pd.DataFrame,
+            reference: str | None) -> None:
+    """Per suite, the differences from the reference with their paired 95% intervals (top row,
+    where the experiment has a reference) and bars per variant of each task type's mean,
+    Mean(TaskType) and Mean(Task) with the std over seeds (bottom row)."""
     suites = [s for s in SUITE_LABEL if s in set(df["suite"])]
     variants = list(dict.fromkeys(df["variant"]))
-    fig, axes = plt.subplots(1, len(suites), figsize=(5.5 * len(suites), 3.8), squeeze=False)
-    for ax, suite in zip(axes[0], suites):
-        sdf = df[df["suite"] == suite]
-        per_seed = sdf.groupby(["variant", "seed", "task_type"])["value"].mean().unstack("task_type")
-        per_seed["Mean(TaskType)"] = per_seed.mean(axis=1)
-        per_seed["Mean(Task)"] = sdf.groupby(["variant", "seed"])["value"].mean()
-        mean = per_seed.groupby(level="variant").mean().loc[variants] * 100
-        std = per_seed.groupby(level="variant").std(ddof=1).loc[variants].fillna(0) * 100
-        cols = list(mean.columns)
-        width = 0.8 / len(variants)
-        for i, variant in enumerate(variants):
-            xs = [j + i * width for j in range(len(cols))]
-            ax.bar(xs, mean.loc[variant], width, yerr=std.loc[variant] if seeds > 1 else None, label=variant, capsize=2)
-        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cols))], cols, rotation=25, ha="right", fontsize=8)
-        ax.set_title(f"{SUITE_LABEL[suite]} ({sdf['task'].nunique()} tasks)", fontsize=10)
-        ax.set_ylabel("main score ×100")
-        lo = max(0.0, float(mean.min().min()) - 10)
-        ax.set_ylim(lo, min(100.0, float(mean.max().max()) + 5))
-    axes[0][0].legend(fontsize=8, ncols=min(len(variants), 6), loc="lower left", bbox_to_anchor=(0, 1.1))
-    fig.suptitle(f"{experiment} (mean over {seeds} seed{'s' if seeds > 1 else ''})", fontsize=11, y=0.99)
-    fig.tight_layout()
+    columns = {s: _bar_columns(df[df["suite"] == s]) for s in suites}
+    top = not diffs.empty
+    controls = {v for v, m in zip(df["variant"], df["model"]) if str(m).startswith("base-")}
+    heights = ([0.32 * len(variants) + 1.0] if top else []) + [3.0]
+    fig = plt.figure(figsize=(max(7.0, 0.75 * sum(len(c) for c in columns.values()) + 2.5), sum(heights) + 1.3),
+                     layout="constrained")
+    grid = fig.add_gridspec(len(heights), len(suites), height_ratios=heights,
+                            width_ratios=[max(3, len(columns[s])) for s in suites])
+    if top:
+        first = None
+        for i, suite in enumerate(suites):
+            ax = fig.add_subplot(grid[0, i], sharey=first)
+            first = first or ax
+            _difference_panel(ax, diffs[diffs["suite"] == suite], [v for v in variants if v != reference], controls,
+                              f"{SUITE_LABEL[suite]}: Mean(Task) difference")
+            ax.tick_params(axis="y", labelleft=i == 0)
+    for i, suite in enumerate(suites):
+        ax = fig.add_subplot(grid[len(heights) - 1, i])
+        _bar_panel(ax, df[df["suite"] == suite], variants, columns[suite], seeds, SUITE_LABEL[suite])
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, ncols=min(len(variants), 7), loc="outside lower center", frameon=False)
+    what = ("top: the difference from " + reference + " in points, bars its paired 95% bootstrap interval over "
+            "evaluation items and seeds (filled: excludes 0); bottom: " if top else "")
+    fig.suptitle(f"{experiment} (mean over {seeds} seed{'s' if seeds > 1 else ''})\n"
+                 f"{what}main score ×100" + (f", error bars the std over {seeds} seeds" if seeds > 1 else ""),
+                 fontsize=9)
     for ext in ("png", "pdf"):
         save_figure(fig, layout.prefixed(prefix, ext))
     plt.close(fig)
+
+
+def _bar_columns(sdf: pd.DataFrame) -> list[str]:
+    """The bar groups of a suite: its task types, Mean(TaskType), Mean(Task); only Mean(Task) for
+    a suite of one task type (the three would be one number drawn three times)."""
+    types = list(dict.fromkeys(sdf["task_type"]))
+    return ["Mean(Task)"] if len(types) == 1 else [*sorted(types), "Mean(TaskType)", "Mean(Task)"]
+
+
+def _bar_panel(ax, sdf: pd.DataFrame, variants: list[str], cols: list[str], seeds: int, label: str) -> None:
+    per_seed = sdf.groupby(["variant", "seed", "task_type"])["value"].mean().unstack("task_type")
+    per_seed["Mean(TaskType)"] = per_seed.mean(axis=1)
+    per_seed["Mean(Task)"] = sdf.groupby(["variant", "seed"])["value"].mean()
+    mean = per_seed.groupby(level="variant").mean().loc[variants, cols] * 100
+    std = per_seed.groupby(level="variant").std(ddof=1).loc[variants, cols].fillna(0) * 100
+    width = 0.8 / len(variants)
+    for i, variant in enumerate(variants):
+        xs = [j + i * width for j in range(len(cols))]
+        ax.bar(xs, mean.loc[variant], width, yerr=std.loc[variant] if seeds > 1 else None, label=variant, capsize=1.5,
+               error_kw={"lw": 0.7})
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cols))], cols, rotation=20, ha="right", fontsize=7)
+    ax.set_title(f"{label} ({sdf['task'].nunique()} task{'s' if sdf['task'].nunique() > 1 else ''})", fontsize=9)
+    ax.set_ylabel("main score ×100", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    lo = max(0.0, float(mean.min().min()) - 10)
+    ax.set_ylim(lo, min(100.0, float(mean.max().max()) + 5))
+
+
+def _difference_panel(ax, d: pd.DataFrame, variants: list[str], controls: set[str], title: str) -> None:
+    """Each variant's difference with its interval, one row each; the x range is the trained
+    variants': an untrained control (the base model) beyond it is drawn at the edge, its value
+    written beside it."""
+    d = d.set_index("variant").reindex(variants)
+    ys = list(range(len(variants)))[::-1]
+    shown = d.drop(index=[v for v in variants if v in controls], errors="ignore")
+    ends = pd.concat([shown["effect"], shown["low"], shown["high"]]).dropna()
+    lo, hi = (min(0.0, ends.min()), max(0.0, ends.max())) if not ends.empty else (-1.0, 1.0)
+    pad = 0.08 * (hi - lo or 1.0)
+    lo, hi = lo - pad, hi + pad
+    for y, (variant, row) in zip(ys, d.iterrows()):
+        if pd.isna(row["effect"]):
+            continue
+        if variant in controls and not lo <= row["effect"] <= hi:
+            edge = lo if row["effect"] < lo else hi
+            ax.plot(edge, y, "<" if edge == lo else ">", color="0.3", ms=5, clip_on=False)
+            ax.annotate(f"{row['effect']:+.1f}", (edge, y), xytext=(6 if edge == lo else -6, 0),
+                        textcoords="offset points", ha="left" if edge == lo else "right", va="center", fontsize=7)
+            continue
+        has_interval = pd.notna(row["low"])
+        excludes = has_interval and (row["low"] > 0 or row["high"] < 0)
+        colour = "tab:blue" if excludes else "0.45"
+        if has_interval:
+            ax.errorbar(row["effect"], y, xerr=[[row["effect"] - row["low"]], [row["high"] - row["effect"]]],
+                        fmt="o", mfc=colour if excludes else "white", color=colour, capsize=2, ms=4, lw=1)
+        else:
+            ax.plot(row["effect"], y, "x", color=colour)
+    ax.set_xlim(lo, hi)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(ys, variants, fontsize=7)
+    ax.set_ylim(-0.6, len(variants) - 0.4)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("points (×100)", fontsize=8)
+    ax.grid(axis="x", lw=0.3, alpha=0.5)
 
 
 def write_loss_figure(losses: pd.DataFrame, experiment: str, figures: Path) -> None:
@@ -259,6 +371,15 @@ def save_figure(fig, path: str) -> None:
     fig.savefig(path, dpi=150, metadata=metadata)
 
 
+def _manifest_sha256(config: dict) -> str | None:
+    """The sha256 of the data mirror's MANIFEST.tsv (which pins every file's own), if there is one."""
+    from boom.data.manifest import resolve_root
+
+    root = config.get("data", {}).get("root")
+    path = resolve_root(root) / "MANIFEST.tsv" if root else None
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -280,7 +401,13 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--summary", required=True, type=Path)
     e.add_argument("--costs", type=Path, help="the experiment's costs table")
     e.add_argument("--losses", type=Path, help="the experiment's loss curves (drawn as <prefix>_loss.png)")
-    e.add_argument("--reference", help="the variant whose training cost is 1")
+    e.add_argument("--reference", help="the variant the others are compared with (differences, relative cost)")
+    e.add_argument("--eval-dir", type=Path, help="the evaluation results with their per-item records: the "
+                   "differences' paired intervals (without it, differences only)")
+    e.add_argument("--notes", type=json_arg("--notes", list), default=[],
+                   help="JSON list of notes printed under the main table (the same model under other names)")
+    e.add_argument("--data", type=json_arg("--data"), default={},
+                   help="JSON of training set -> the sha256 of its sources, for the provenance panel")
     e.add_argument("--experiment", required=True)
     e.add_argument("--out-prefix", required=True, type=Path)
     e.add_argument("--config-json", required=True, type=json_arg("--config-json"), help="the resolved configuration, recorded beside the outputs")
@@ -306,14 +433,18 @@ def main(argv: list[str] | None = None) -> None:
     else:
         summary = pd.read_csv(args.summary)
         costs = pd.read_csv(args.costs) if args.costs else None
-        write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference)
+        boot = Bootstrap(args.eval_dir) if args.eval_dir else None
+        prov = record(experiment=args.experiment, config=args.config_json,
+                      models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])),
+                      seeds=sorted(int(x) for x in set(summary["seed"])), data=args.data,
+                      manifest_sha256=_manifest_sha256(args.config_json), record=computed_from)
+        spec = args.config_json.get("experiments", {}).get(args.experiment, {})
+        write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference, boot, args.notes,
+                         spec.get("description", ""), prov)
         if args.losses:
             write_loss_figure(pd.read_csv(args.losses), args.experiment, args.out_prefix.parent)
-        write_json(Path(layout.prefixed(args.out_prefix, "provenance.json")), record(
-            experiment=args.experiment, config=args.config_json,
-            models=sorted(set(summary.loc[summary["experiment"] == args.experiment, "model"])), record=computed_from,
-        ))
-        print(f"wrote {args.out_prefix}.{{csv,md,tex,png,pdf}}")
+        write_json(Path(layout.prefixed(args.out_prefix, "provenance.json")), prov)
+        print(f"wrote {args.out_prefix}.{{{','.join(layout.FIGURE_EXTS)}}}")
 
 
 if __name__ == "__main__":

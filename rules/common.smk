@@ -218,12 +218,60 @@ def experiment_evals(wildcards):
     return sorted({layout.eval_file(RESULTS, row["model"], task) for row in variants_of(wildcards.experiment) for task in tasks})
 
 
-def claims_items(wildcards):
-    """The per-item record of every model and task the summary reports (the claims' bootstrap
-    reads them); tasks without one (an mteb benchmark task boom cannot resample) are left out."""
-    return sorted({layout.eval_items_file(RESULTS, row["model"], task) for experiment in config["experiments"]
+def items_of(experiments):
+    """The per-item record of every model and task the experiments report (what the claims'
+    bootstrap reads); tasks without one (an mteb benchmark task boom cannot resample) are left out."""
+    return sorted({layout.eval_items_file(RESULTS, row["model"], task) for experiment in experiments
                    for row in variants_of(experiment) for task in experiment_tasks(experiment)
                    if has_items(TASKS[task])})
+
+
+def claims_items(wildcards):
+    return items_of(config["experiments"])
+
+
+def experiment_items(wildcards):
+    return items_of([wildcards.experiment])
+
+
+_ALL_VARIANTS = []
+
+
+def experiment_notes_json(wildcards):
+    """Notes under an experiment's main table: each of its variants that is the same model (every
+    seed) as a variant of another name, here or in another experiment."""
+    def models(rows):
+        by = {}
+        for row in rows:
+            by.setdefault((row["experiment"], row["variant"]), []).append(row["model"])
+        return {key: tuple(m) for key, m in by.items()}
+
+    exp = wildcards.experiment
+    own = {v: m for (_, v), m in models(variants_of(exp)).items()}
+    # every experiment's variants: those waiting for the clusters once the clusters file exists
+    if not _ALL_VARIANTS:
+        _ALL_VARIANTS.append(with_clusters(CLUSTERS).variants if os.path.exists(CLUSTERS) else RESOLVED.variants)
+    others = {}
+    for (e, v), m in models(_ALL_VARIANTS[0]).items():
+        others.setdefault(e, {})[v] = m
+    others[exp] = own
+    notes = []
+    for variant, ids in own.items():
+        same = [f"{v}" + ("" if e == exp else f" in {e}") for e, vs in others.items() for v, m in vs.items()
+                if m == ids and (e, v) != (exp, variant)]
+        if same:
+            notes.append(f"{variant} is the same model as {', '.join(same)}.")
+    return json.dumps(notes)
+
+
+def experiment_data_json(wildcards):
+    """Each training set of the experiment's models -> the sha256 of its sources (or its Hub split)."""
+    data = {}
+    for row in variants_of(wildcards.experiment):
+        for mid in trained_models(recipe(row["model"])):
+            for name, entry in recipe(mid)["datasets"].items():
+                data[name] = entry.get("sources_sha256") or entry.get("hub")
+    return json.dumps(data, sort_keys=True)
 
 
 def experiment_tasks_json(wildcards):
@@ -339,7 +387,7 @@ def figures_record(wildcards):
     exp = wildcards.experiment
     content = {"results_dir": RESULTS, "experiment": config["experiments"][exp],
                "reference": cost_reference(wildcards), "summary": records.digest(summary_content(exp)),
-               "costs": records.digest(costs_content(exp))}
+               "costs": records.digest(costs_content(exp)), "notes": json.loads(experiment_notes_json(wildcards))}
     outputs = layout.experiment_figures(FIGURES, exp) + [layout.figure_file(FIGURES, exp, "provenance.json")]
     return synced_record("figures", exp, content, lambda: [records.group(outputs)])
 

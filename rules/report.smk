@@ -104,13 +104,14 @@ rule experiment_figures:
         summary=layout.summary_file(RESULTS, "{experiment}"),
         costs=layout.costs_file(RESULTS, "{experiment}"),
         losses=layout.losses_file(RESULTS, "{experiment}"),
+        per_item=experiment_items,
         record=figures_record,
     output:
         report(layout.figure_file(FIGURES, "{experiment}", "png"), caption="../report/experiment.rst",
                category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "figure"}),
-        report(layout.figure_file(FIGURES, "{experiment}", "md"), caption="../report/experiment.rst",
+        report(layout.figure_file(FIGURES, "{experiment}", "html"), caption="../report/table.rst",
                category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "table"}),
-        [layout.figure_file(FIGURES, "{experiment}", ext) for ext in layout.FIGURE_EXTS if ext not in ("png", "md")],
+        [layout.figure_file(FIGURES, "{experiment}", ext) for ext in layout.FIGURE_EXTS if ext not in ("png", "html")],
         report(layout.loss_figure(FIGURES, "{experiment}", "png"), caption="../report/loss.rst",
                category="Experiments", subcategory="{experiment}", labels={"experiment": "{experiment}", "file": "loss"}),
         layout.loss_figure(FIGURES, "{experiment}", "pdf"),
@@ -119,6 +120,9 @@ rule experiment_figures:
         prefix=output_prefix,
         config=experiment_config_json,
         reference=cost_reference,
+        eval_dir=layout.eval_dir(RESULTS),
+        notes=experiment_notes_json,
+        data=experiment_data_json,
     log:
         f"{LOGS}/report/{{experiment}}.figures.log",
     conda:
@@ -126,4 +130,5 @@ rule experiment_figures:
     shell:
         "python -m boom report experiment --summary {input.summary} --costs {input.costs} --losses {input.losses} "
         "--reference {params.reference} --experiment {wildcards.experiment} "
+        "--eval-dir {params.eval_dir} --notes {params.notes:q} --data {params.data:q} "
         "--out-prefix {params.prefix} --config-json {params.config:q} --record {input.record} 2>&1 | tee {log}"
