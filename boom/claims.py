@@ -34,8 +34,10 @@ effect the run could detect, MDE = 2.8 × SE (80% power at α = 0.05, two-sided)
 from __future__ import annotations
 
 import argparse
-import sys
 import hashlib
+import html
+import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +45,10 @@ import pandas as pd
 import yaml
 
 from boom import items as items_mod
-from boom import layout
+from boom import layout, tables
 from boom.data.sources import ROLES
 from boom.errors import BoomError
-from boom.io import write_json
+from boom.io import save_figure, write_json
 from boom.provenance import record
 from boom.records import read_digest
 
@@ -374,12 +376,11 @@ def write_report(verdicts: list[dict], prefix: Path, resamples: int, skipped: di
              "| claim | experiment | suite | compared | effect | 95% interval | paired SE | SE: items | SE: seeds "
              "| MDE | verdict | seeds |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for v in verdicts:
-        interval = f"[{v['low']:+.2f}, {v['high']:+.2f}]" if v["se"] is not None else "–"
-        verdict = v["verdict"] if v["verdict"] == "holds" else f"**{v['verdict']}**"
-        lines.append(f"| {v['claim']} | {v['experiment']} | {v['suite']} | {v['compared']} | {v['effect']:+.2f} | "
-                     f"{interval} | {_fmt(v['se'], '.2f')} | {_fmt(v['se_items'], '.2f')} | "
-                     f"{_fmt(v['se_seeds'], '.2f')} | {_fmt(v['mde'], '.2f')} | {verdict} | {v['seeds']} |")
+    shown = shown_table(verdicts)
+    for row in shown.itertuples(index=False):
+        cells = list(row)
+        cells[10] = cells[10] if cells[10] == "holds" else f"**{cells[10]}**"
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
     counts = {k: sum(v["verdict"] == k for v in verdicts) for k in VERDICTS}
     lines += ["", f"{counts['holds']} of {len(verdicts)} claims hold on these numbers ({counts['fails']} fail, "
               f"{counts['inconclusive']} inconclusive)."]
@@ -395,6 +396,75 @@ def write_report(verdicts: list[dict], prefix: Path, resamples: int, skipped: di
     if skipped:
         lines += ["", "Not checked on this config:", ""] + [f"- {line}" for line in skipped.values()]
     Path(layout.prefixed(prefix, "md")).write_text("\n".join(lines) + "\n")
+    caption = lines[2]
+    Path(layout.prefixed(prefix, "html")).write_text(tables.html_page("The paper's claims, checked on this run's numbers", [
+        tables.html_table(shown.set_index("claim"), caption),
+        "<p>" + html.escape(f"{counts['holds']} of {len(verdicts)} claims hold on these numbers ({counts['fails']} "
+                            f"fail, {counts['inconclusive']} inconclusive).") + "</p>",
+        *(["<p>Not checked on this config:</p><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in skipped.values())
+           + "</ul>"] if skipped else []),
+    ]))
+
+
+def shown_table(verdicts: list[dict]) -> pd.DataFrame:
+    """The claims as printed: effect in points (a cost claim: its ratio), interval, SEs, verdict."""
+    rows = []
+    for v in verdicts:
+        scored = v["se"] is not None
+        rows.append({"claim": v["claim"], "experiment": v["experiment"], "suite": v["suite"], "compared": v["compared"],
+                     "effect": f"{v['effect']:+.2f}" if scored else f"ratio {v['effect']:.2f}",
+                     "95% interval": f"[{v['low']:+.2f}, {v['high']:+.2f}]" if scored else "–",
+                     "paired SE": _fmt(v["se"], ".2f"), "SE: items": _fmt(v["se_items"], ".2f"),
+                     "SE: seeds": _fmt(v["se_seeds"], ".2f"), "MDE": _fmt(v["mde"], ".2f"),
+                     "verdict": v["verdict"], "seeds": v["seeds"]})
+    return pd.DataFrame(rows)
+
+
+VERDICT_COLOURS = {"holds": "tab:green", "fails": "tab:red", "inconclusive": "0.5"}
+
+
+def write_figure(verdicts: list[dict], claims: list[dict], prefix: Path, resamples: int) -> None:
+    """A forest plot of every score claim: its effect (points) and paired 95% interval, zero
+    marked, the ±tolerance band of a `close` claim shaded, the verdict in colour and in words.
+    Cost claims (a ratio, not points) are listed under the plot. `<prefix>.{png,pdf}`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tolerance = {c["id"]: c.get("tolerance") for c in claims if c["kind"] == "close"}
+    scored = [v for v in verdicts if v["se"] is not None]
+    ratios = [v for v in verdicts if v["se"] is None]
+    fig, ax = plt.subplots(figsize=(9.5, 0.42 * len(scored) + 1.9 + 0.18 * len(ratios)), layout="constrained")
+    ys = list(range(len(scored)))[::-1]
+    for y, v in zip(ys, scored):
+        tol = tolerance.get(v["id"])
+        if tol:
+            ax.fill_betweenx([y - 0.35, y + 0.35], -tol, tol, color="tab:green", alpha=0.12, lw=0)
+        colour = VERDICT_COLOURS[v["verdict"]]
+        ax.errorbar(v["effect"], y, xerr=[[v["effect"] - v["low"]], [v["high"] - v["effect"]]], fmt="o",
+                    color=colour, capsize=3, ms=5, lw=1.4)
+        ax.annotate(v["verdict"], (1.01, y), xycoords=("axes fraction", "data"), va="center", fontsize=8,
+                    color=colour)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(ys, [f"{v['claim'][:70]}{'…' if len(v['claim']) > 70 else ''}\n{v['compared'].split(' (')[0]}, "
+                       f"{SUITE_SHORT.get(v['suite'], v['suite'])}" for v in scored], fontsize=7)
+    ax.set_ylim(-0.6, len(scored) - 0.4)
+    ax.grid(axis="x", lw=0.3, alpha=0.5)
+    ax.set_xlabel("effect: difference in Mean(Task), points (×100)", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    note = (f"Bars: paired 95% bootstrap interval ({resamples} resamples over evaluation items and seeds); "
+            "shaded: a `close` claim's ±tolerance band.")
+    if ratios:
+        note += " Cost: " + "; ".join(f"{v['claim']}: ratio {v['effect']:.2f} ({v['verdict']})" for v in ratios)
+    fig.suptitle("\n".join(["The paper's claims on this run's numbers", *textwrap.wrap(note, 140)]), fontsize=8,
+                 x=0.01, ha="left")
+    for ext in ("png", "pdf"):
+        save_figure(fig, layout.prefixed(prefix, ext))
+    plt.close(fig)
+
+
+SUITE_SHORT = {"in_domain": "ID", "out_of_domain": "OOD", "new_domain": "New"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -422,6 +492,7 @@ def main(argv: list[str] | None = None) -> None:
     boot.precompute(pair for c in claims for pair in needed(c, summary))
     verdicts = [check(c, summary, costs, boot) for c in claims]
     write_report(verdicts, args.out, args.resamples, skipped)
+    write_figure(verdicts, claims, args.out, args.resamples)
     write_json(Path(layout.prefixed(args.out, "provenance.json")), record(claims=claims, summary=str(args.summary),
                                                            eval_dir=str(args.eval_dir), resamples=args.resamples,
                                                            seed=SEED,

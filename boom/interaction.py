@@ -59,10 +59,9 @@ import pandas as pd
 
 from boom import layout
 from boom.errors import BoomError
-from boom.io import read_jsonl, write_json
+from boom.io import read_jsonl, save_figure, write_json
 from boom.provenance import record
 from boom.records import read_digest
-from boom.report import save_figure
 from boom.stage import json_arg
 
 log = logging.getLogger("boom.interaction")
@@ -322,11 +321,13 @@ def write_figures(delta: pd.DataFrame, matrix: pd.DataFrame, tree, prefix: Path,
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from scipy.cluster.hierarchy import dendrogram
+    from scipy.cluster.hierarchy import dendrogram, leaves_list
 
     prefix.parent.mkdir(parents=True, exist_ok=True)
     n = len(delta)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.45 * n, 0.8 + 0.4 * n))
+    order = [list(delta.index).index(name) for name in matrix.index[leaves_list(tree)]]
+    delta = delta.iloc[order, order]  # the dendrogram's order: clusters are blocks on the diagonal
+    fig, ax = plt.subplots(figsize=(1.6 + 0.45 * n, 0.8 + 0.4 * n))
     bound = float(abs(delta.to_numpy()).max()) or 1.0
     image = ax.imshow(delta.to_numpy(), cmap="RdBu_r", vmin=-bound, vmax=bound)
     ax.set_xticks(range(n), delta.columns, rotation=60, ha="right", fontsize=8)
@@ -334,12 +335,13 @@ def write_figures(delta: pd.DataFrame, matrix: pd.DataFrame, tree, prefix: Path,
     if method == "gradient":
         ax.set_xlabel("dataset j")
         ax.set_ylabel("dataset i")
-        ax.set_title("interaction: -cos(g_i, g_j)  (blue: j helps i)", fontsize=9)
+        ax.set_title("interaction: -cos(g_i, g_j), in the dendrogram's order", fontsize=9)
     else:
         ax.set_xlabel("trained together with j")
         ax.set_ylabel("held-out loss of i")
-        ax.set_title("interaction: loss_i(i+j) - loss_i(i+i)  (blue: j helps i)", fontsize=9)
-    fig.colorbar(image, ax=ax, shrink=0.8)
+        ax.set_title("interaction: loss_i(i+j) - loss_i(i+i), in the dendrogram's order", fontsize=9)
+    label = "-cos(g_i, g_j)" if method == "gradient" else "loss_i(i+j) - loss_i(i+i)"
+    fig.colorbar(image, ax=ax, shrink=0.8).set_label(f"{label}; negative (blue): j helps i", fontsize=8)
     fig.tight_layout()
     for ext in ("png", "pdf"):
         save_figure(fig, f"{prefix}_heatmap.{ext}")

@@ -113,3 +113,10 @@ def read_jsonl(path: Path) -> list[dict]:
                 raise DataError(f"{path}, line {number}, is not valid JSON ({exc.msg}): the file is damaged; "
                                 "delete it and rerun snakemake, which rebuilds it") from None
     return rows
+
+
+def save_figure(fig, path: str) -> None:
+    """Save a figure so that the same figure gives the same bytes (no creation date in a PDF): a
+    rerun that changes nothing leaves the committed files as they are."""
+    metadata = {"CreationDate": None} if path.endswith(".pdf") else None
+    fig.savefig(path, dpi=150, metadata=metadata)

@@ -24,7 +24,7 @@ from boom import layout, tables
 from boom.claims import Bootstrap
 from boom.differences import COLUMNS as DIFF_COLUMNS
 from boom.differences import differences
-from boom.io import write_json
+from boom.io import save_figure, write_json
 from boom.provenance import record
 from boom.records import read_digest
 from boom.stage import json_arg
@@ -362,13 +362,6 @@ def write_table(df: pd.DataFrame, out: Path) -> None:
     tmp = out.with_name(out.name + ".tmp")
     df.to_csv(tmp, index=False, float_format="%.8f")
     tmp.replace(out)
-
-
-def save_figure(fig, path: str) -> None:
-    """Save a figure so that the same figure gives the same bytes (no creation date in a PDF): a
-    rerun that changes nothing leaves the committed files as they are."""
-    metadata = {"CreationDate": None} if path.endswith(".pdf") else None
-    fig.savefig(path, dpi=150, metadata=metadata)
 
 
 def _manifest_sha256(config: dict) -> str | None:

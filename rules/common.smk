@@ -413,7 +413,7 @@ def claims_record(wildcards):
     with open(CLAIMS_FILE, "rb") as fh:
         claims_sha = hashlib.sha256(fh.read()).hexdigest()
     content = {"claims": claims_sha, "experiments": list(config["experiments"]), "results_dir": RESULTS}
-    outputs = [layout.figure_file(FIGURES, "claims", ext) for ext in ("md", "csv", "provenance.json")]
+    outputs = [layout.figure_file(FIGURES, "claims", ext) for ext in ("md", "csv", "html", "png", "pdf", "provenance.json")]
     return synced_record("claims", "all", content, lambda: [records.group(outputs)])
 
 
@@ -432,7 +432,9 @@ def interaction_record(wildcards):
 
 
 def experiment_outputs(experiments):
-    return [path for exp in experiments for path in layout.experiment_figures(FIGURES, exp)]
+    """Each experiment's tables and figures, and the figure of its loss curves."""
+    return [path for exp in experiments for path in
+            layout.experiment_figures(FIGURES, exp) + [layout.loss_figure(FIGURES, exp, ext) for ext in ("png", "pdf")]]
 
 
 # Local runs start every job's stage in a fork server with torch, sentence-transformers and mteb

@@ -92,6 +92,8 @@ rule data_card:
     output:
         csv=layout.figure_file(FIGURES, "data_card", "csv"),
         md=layout.figure_file(FIGURES, "data_card", "md"),
+        html=report(layout.figure_file(FIGURES, "data_card", "html"), caption="../report/data_card.rst",
+                    category="Data"),
     params:
         root=data_root,
         prefix=output_prefix,

@@ -83,8 +83,13 @@ rule claims:
         costs=layout.costs_file(RESULTS),
         per_item=claims_items,
     output:
-        md=report(layout.figure_file(FIGURES, "claims", "md"), caption="../report/claims.rst", category="Claims"),
+        html=report(layout.figure_file(FIGURES, "claims", "html"), caption="../report/claims.rst", category="Claims",
+                    labels={"file": "table"}),
+        png=report(layout.figure_file(FIGURES, "claims", "png"), caption="../report/claims_figure.rst",
+                   category="Claims", labels={"file": "figure"}),
+        md=layout.figure_file(FIGURES, "claims", "md"),
         csv=layout.figure_file(FIGURES, "claims", "csv"),
+        pdf=layout.figure_file(FIGURES, "claims", "pdf"),
         provenance=layout.figure_file(FIGURES, "claims", "provenance.json"),
     params:
         claims=CLAIMS_FILE,  # not an input: the record holds its sha256 (a checkout's mtimes are arbitrary)

@@ -46,7 +46,7 @@ def test_unknown_experiment_is_an_error():
 
 def test_tables_and_figure_are_written(tmp_path):
     write_experiment(_rows(), "exp", tmp_path / "exp")
-    for ext in ("csv", "md", "tex", "png", "pdf"):
+    for ext in ("csv", "md", "tex", "html", "png", "pdf"):
         assert (tmp_path / f"exp.{ext}").stat().st_size > 0
     md = (tmp_path / "exp.md").read_text()
     assert "± " in md and "| bls" in md

@@ -147,8 +147,18 @@ def test_smoke_paper_writes_every_table_figure_and_the_summary(smoke_run):
     for experiment, rows in summary.groupby("experiment"):
         assert set(rows["task"]) == _tasks(experiment)
         assert len(rows) == len(_reported(experiment)) * len(_tasks(experiment)) * len(SMOKE["seeds"])
-        for ext in ("csv", "md", "tex", "png", "pdf"):
+        for ext in ("csv", "md", "tex", "html", "png", "pdf"):
             assert (out / f"figures/{experiment}.{ext}").stat().st_size > 0
+        # every trained model's loss curve, one row per optimizer step, and the figure of them
+        losses = pd.read_csv(out / f"results/losses/{experiment}.csv")
+        costs = pd.read_csv(out / f"results/costs/{experiment}.csv")
+        steps = losses.groupby(["variant", "seed"])["step"].count()
+        assert (steps == costs.set_index(["variant", "seed"])["train_steps"].reindex(steps.index)).all()
+        assert losses["loss"].gt(0).all() and (out / f"figures/{experiment}_loss.png").stat().st_size > 0
+    # the differences from the reference come with their paired intervals
+    table = pd.read_csv(out / "figures/scheduling.csv", index_col=0)
+    assert (table["ID vs bls low"].drop("bls") <= table["ID vs bls"].drop("bls")).all()
+    assert (out / "figures/claims.png").stat().st_size > 0 and "<table>" in (out / "figures/claims.html").read_text()
     assert summary["value"].between(-1, 1).all()
     # each trained or merged model is a different model with its own scores
     assert summary[summary.task == "SciFact"]["value"].nunique() > 10
@@ -229,7 +239,7 @@ def test_the_html_report_has_every_figure(smoke_run, tmp_path):
     text = html.read_text(errors="replace")
     for experiment in SMOKE["experiments"]:
         assert f"{experiment}.png" in text
-    assert "interaction_heatmap.png" in text and "claims.md" in text
+    assert "interaction_heatmap.png" in text and "claims.html" in text and "claims.png" in text
 
 
 def test_a_bag_variant_samples_each_dataset_before_training(tmp_path):

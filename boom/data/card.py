@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from boom import layout
+from boom import layout, tables
 from boom.data.forms import Labelled, LoadReport, Pairs, Retrieval
 from boom.data.manifest import provenance_of, resolve_root
 from boom.data.sources import MIRROR, SOURCES
@@ -69,9 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     args.out_prefix.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(layout.prefixed(args.out_prefix, "csv"), index=False)
     shown = df.assign(source_sha256=df["source_sha256"].str[:12])
-    Path(layout.prefixed(args.out_prefix, "md")).write_text(
-        "Datasets of the offline default scale, per split (source_sha256: first 12 hex digits; the CSV "
-        "has all 64).\n\n" + shown.to_markdown(index=False) + "\n")
+    caption = ("Datasets of the offline default scale, per split (source_sha256: first 12 hex digits; the CSV "
+               "has all 64).")
+    Path(layout.prefixed(args.out_prefix, "md")).write_text(f"{caption}\n\n" + shown.to_markdown(index=False) + "\n")
+    Path(layout.prefixed(args.out_prefix, "html")).write_text(
+        tables.html_page("Data card", [tables.html_table(shown.set_index("dataset"), caption)]))
     print(f"read and checked {df['dataset'].nunique()} datasets ({len(df)} splits) in {wall:.1f} s")
 
 
