@@ -36,6 +36,7 @@ localrules:
     costs,
     claims,
     experiment_figures,
+    report_page,
 
 
 rule paper:
@@ -46,6 +47,7 @@ rule paper:
         rules.interaction_clusters.output,
         layout.figure_file(FIGURES, "claims", "md"),
         experiment_outputs(list(config["experiments"])),
+        layout.figure_file(FIGURES, "index", "html"),
     default_target: True
 
 

@@ -137,3 +137,25 @@ rule experiment_figures:
         "--reference {params.reference} --experiment {wildcards.experiment} "
         "--eval-dir {params.eval_dir} --notes {params.notes:q} --data {params.data:q} "
         "--out-prefix {params.prefix} --config-json {params.config:q} --record {input.record} 2>&1 | tee {log}"
+
+
+rule report_page:
+    """The reader's front page (boom/page.py): every experiment's figure, tables, provenance and
+    loss curves, the claims, the interaction figures, RUN.md, verify.md and the data card."""
+    input:
+        experiments=experiment_outputs(list(config["experiments"])),
+        claims=[layout.figure_file(FIGURES, "claims", ext) for ext in ("html", "png")],
+        interaction=[layout.interaction_figure(FIGURES, kind, "png") for kind in ("heatmap", "dendrogram")],
+        data_card=layout.figure_file(FIGURES, "data_card", "html"),
+    output:
+        layout.figure_file(FIGURES, "index", "html"),
+    params:
+        figures=FIGURES,
+        experiments=" ".join(config["experiments"]),
+    log:
+        f"{LOGS}/report/index.log",
+    conda:
+        "../envs/boom.yaml"
+    shell:
+        "python -m boom page --figures {params.figures:q} --experiments {params.experiments} --out {output} "
+        "2>&1 | tee {log}"
