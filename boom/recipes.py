@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from boom.data.manifest import provenance_of, resolve_root
+from boom.data.sampling import SAMPLER_VERSION
 from boom.data.sources import SOURCES, HubSource
 from boom.errors import BoomError
 from boom.layout import bag_file, card_file, train_file
 from boom.schedules import stages
 
-# boom.data.sampling.SAMPLER_VERSION, repeated here so that resolving recipes reads no data
-# code (a test keeps the two equal).
-SAMPLER_VERSION = 2
-# boom.train.ENGINE_VERSION, repeated here so that resolving recipes imports no torch (a test
-# keeps the two equal).
+# Part of every train recipe: bump it when a change to boom/train.py changes the weights a recipe
+# produces, so models trained by the old code are not reused. 2: staged batch orders, task-aware
+# losses. (Here, not in train.py: resolving recipes imports no torch.)
 TRAIN_ENGINE_VERSION = 2
 HYPER_KEYS = ("batch_size", "learning_rate", "warmup_ratio", "epochs", "temperature", "max_seq_length")
 

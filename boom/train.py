@@ -22,7 +22,7 @@ from pathlib import Path
 
 from boom import batching, layout, losses, models, schedules
 from boom.data.sources import in_batch_negatives
-from boom.recipes import check_steps
+from boom.recipes import TRAIN_ENGINE_VERSION, check_steps
 from boom.errors import BoomError
 from boom.io import read_jsonl, write_json
 from boom.provenance import record
@@ -30,9 +30,9 @@ from boom.stage import json_arg
 
 log = logging.getLogger("boom.train")
 
-# Part of every train recipe: bump it when a change here changes the weights a recipe produces,
-# so models trained by the old code are not reused. 2: staged batch orders, task-aware losses.
-ENGINE_VERSION = 2
+# The engine version every train recipe names (boom.recipes.TRAIN_ENGINE_VERSION): bump it there
+# when a change here changes the weights a recipe produces.
+ENGINE_VERSION = TRAIN_ENGINE_VERSION
 
 
 class TrainingError(BoomError, RuntimeError):

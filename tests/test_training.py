@@ -15,10 +15,6 @@ from boom.errors import BoomError
 TYPES = {"scifact": "retrieval", "wikiqa": "reranking", "snli": "nli", "banking77": "classification"}
 
 
-def test_engine_version_is_the_same_in_recipes_and_train():
-    assert recipes.TRAIN_ENGINE_VERSION == train.ENGINE_VERSION
-
-
 @pytest.mark.parametrize("schedule, order, expected", [
     ("bls", None, [["banking77", "scifact", "snli", "wikiqa"]]),
     ("seq_dataset", ["snli", "scifact", "wikiqa", "banking77"], [["snli"], ["scifact"], ["wikiqa"], ["banking77"]]),
@@ -151,12 +147,6 @@ def test_a_run_that_did_not_train_is_refused():
     with pytest.raises(train.TrainingError, match="did not fall"):
         train.check_trained("train-x", 8, 1.0, 1.2, 0.5)
     train.check_trained("train-x", 8, 1.0, 0.9, 0.5)  # trained: no error
-
-
-def test_sampler_version_is_the_same_in_recipes_and_sampling():
-    from boom.data import sampling
-
-    assert recipes.SAMPLER_VERSION == sampling.SAMPLER_VERSION
 
 
 def test_a_bad_order_stops_before_any_training(tiny_base, mix, tmp_path):

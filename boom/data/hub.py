@@ -20,6 +20,7 @@ from pathlib import Path
 
 from boom import layout
 from boom.data.manifest import DataError
+from boom.data.prepare import CAP_SEED
 from boom.data.sources import in_batch_negatives
 from boom.io import write_json, write_jsonl
 from boom.provenance import record
@@ -82,7 +83,7 @@ def load(dataset: HubDataset, k: int, max_examples: int | None = None) -> tuple[
                         "train.hub.datasets") from None
     available = len(rows)
     if max_examples is not None and max_examples < available:
-        rows = rows.shuffle(seed=0).select(range(max_examples))  # a seeded cap, as the mirror's (CAP_SEED 0)
+        rows = rows.shuffle(seed=CAP_SEED).select(range(max_examples))  # a seeded cap, as the mirror's
     return [normalise(r, k, f"{dataset.repo}:{dataset.split}") for r in rows], available
 
 
@@ -93,7 +94,7 @@ def prepare(dataset: HubDataset, task_type: str, max_examples: int, k: int, out:
     write_jsonl(out, examples)
     card = record(dataset=dataset.split, task_type=task_type, repo=dataset.repo, revision=dataset.revision,
                   split=dataset.split, available=available, examples=len(examples), max_examples=max_examples,
-                  hard_negatives=k, cap_seed=0, in_batch_negatives=in_batch_negatives(task_type),
+                  hard_negatives=k, cap_seed=CAP_SEED, in_batch_negatives=in_batch_negatives(task_type),
                   wall_seconds=round(time.perf_counter() - start, 3))
     write_json(Path(layout.card_file(out)), card)
     return card
