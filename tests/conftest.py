@@ -9,6 +9,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import copy  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -117,3 +118,17 @@ def pytest_terminal_summary(terminalreporter):
     for kind, label in _KINDS.items():
         n = _tests[kind]
         terminalreporter.write_line(f"{label}: {_seconds[kind]:.0f} s ({n} test{'s' * (n != 1)})")
+
+
+def debian_tool(command: str, packages: tuple[str, ...]) -> str:
+    """The path of `command`, installed from Debian's packages first when missing (as root, as CI
+    runs; `apt-get update` once if the package lists are stale); elsewhere the test is skipped."""
+    if shutil.which(command) is None:
+        if os.geteuid() != 0:
+            pytest.skip(f"{command} is missing: apt-get install {' '.join(packages)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+        if subprocess.run(install, capture_output=True, env=env, timeout=900).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env, timeout=600)
+            subprocess.run(install, check=True, capture_output=True, env=env, timeout=900)
+    return shutil.which(command)

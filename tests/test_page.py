@@ -2,15 +2,14 @@
 the test when missing): every experiment's tables and the claims table are text on the page,
 every figure it names is there."""
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from boom.config import load
+from conftest import debian_tool
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "paper_figures/index.html"
@@ -18,12 +17,8 @@ PAGE = REPO / "paper_figures/index.html"
 
 @pytest.fixture(scope="session")
 def chromium():
-    if shutil.which("chromium") is None:
-        if os.geteuid() != 0:
-            pytest.skip("chromium is missing: apt-get install chromium")
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"], check=True,
-                       capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=900)
-    return shutil.which("chromium")
+    """Debian's Chromium, installed by the test when missing."""
+    return debian_tool("chromium", ("chromium",))
 
 
 def _browser(chromium, *args, tmp_path):

@@ -2,8 +2,6 @@
 the figures draw equal to the claims' own, and every training's loss curve."""
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pandas as pd
 import pytest
 
 from boom import tables
+from conftest import debian_tool
 from boom.claims import Bootstrap
 from boom.differences import differences
 from boom.report import loss_curves, write_loss_figure
@@ -22,13 +21,8 @@ TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended")
 
 @pytest.fixture(scope="session")
 def pdflatex():
-    """Debian's pdflatex: installed here (as root, from Debian's packages) when missing."""
-    if shutil.which("pdflatex") is None:
-        if os.geteuid() != 0:
-            pytest.skip(f"pdflatex is missing: apt-get install {' '.join(TEX_PACKAGES)}")
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *TEX_PACKAGES], check=True,
-                       capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=900)
-    return shutil.which("pdflatex")
+    """Debian's pdflatex, installed by the test when missing."""
+    return debian_tool("pdflatex", TEX_PACKAGES)
 
 
 def compile_tex(pdflatex, body: str, folder: Path) -> str:
