@@ -1,5 +1,5 @@
 """The merge operators boom accepts: one declaration each, the one source for the config check,
-the merge stage and the README's list.
+the merge stage and the list in docs/methods.md.
 
 These are the methods SentenceTransformer.merge documents as built into mergekit, declared with
 mergekit's own contract (its `MergeMethodSpec`: whether the base model is an input, how many
