@@ -239,7 +239,8 @@ _ALL_VARIANTS = []
 
 def experiment_notes_json(wildcards):
     """Notes under an experiment's main table: each of its variants that is the same model (every
-    seed) as a variant of another name, here or in another experiment."""
+    seed) as a variant of another name, here or in another experiment (the same name in another
+    experiment, such as `base` or `bls`, is not noted)."""
     def models(rows):
         by = {}
         for row in rows:
@@ -258,7 +259,7 @@ def experiment_notes_json(wildcards):
     notes = []
     for variant, ids in own.items():
         same = [f"{v}" + ("" if e == exp else f" in {e}") for e, vs in others.items() for v, m in vs.items()
-                if m == ids and (e, v) != (exp, variant)]
+                if m == ids and v != variant]  # one name shared by experiments is one model by its name
         if same:
             notes.append(f"{variant} is the same model as {', '.join(same)}.")
     return json.dumps(notes)
