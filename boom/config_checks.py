@@ -12,7 +12,7 @@ from boom.data.sources import EVAL_KEYS, SOURCES, evaluation_tasks, hub_sources
 from boom.errors import ConfigError
 from boom.merge_methods import method_error
 from boom.recipes import split_groups, trainable_datasets
-from boom.schedules import ScheduleError, stages
+from boom.schedules import DEFAULT_SCHEDULE, ScheduleError, stages
 
 
 def check(config: dict) -> None:
@@ -282,7 +282,7 @@ def _check_limits(config: dict) -> None:
 
 
 def _check_schedule(where: str, variant: dict) -> None:
-    schedule = variant.get("schedule", "bls")
+    schedule = variant.get("schedule", DEFAULT_SCHEDULE)
     if "order" in variant and schedule not in ("seq_dataset", "seq_task"):
         raise ConfigError(f"config key {where}.order applies only to schedules seq_dataset and seq_task, not {schedule}")
     try:

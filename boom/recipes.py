@@ -17,7 +17,7 @@ from boom.data.sampling import SAMPLER_VERSION
 from boom.data.sources import SOURCES, HubSource
 from boom.errors import BoomError
 from boom.layout import bag_file, card_file, train_file
-from boom.schedules import stages
+from boom.schedules import DEFAULT_SCHEDULE, stages
 
 # Part of every train recipe: bump it when a change to boom/train.py changes the weights a recipe
 # produces, so models trained by the old code are not reused. 2: staged batch orders, task-aware
@@ -250,7 +250,7 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                         init = recipe_of(v["init"]) if "init" in v else None
                         cache[name] = None if "init" in v and init is None else train_recipe(
                             config, (v.get("datasets") or list(config["train"]["datasets"])) + v.get("new_datasets", []),
-                            v.get("schedule", "bls"), seed, v.get("ratio", 1.0), v.get("order"),
+                            v.get("schedule", DEFAULT_SCHEDULE), seed, v.get("ratio", 1.0), v.get("order"),
                             replay=v.get("replay"), bag=v.get("bag", 0), complement=v.get("complement", False),
                             init=init)
                         if cache[name] is not None:
@@ -260,7 +260,7 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                         if "split" in v:
                             groups = split_groups(config, v, clusters)
                             parts = None if groups is None else [
-                                train_recipe(config, g, v.get("schedule", "bls"), seed) for g in groups]
+                                train_recipe(config, g, v.get("schedule", DEFAULT_SCHEDULE), seed) for g in groups]
                             for group, part in zip(groups or [], parts or []):
                                 check_steps(part, min_steps, f"experiment '{exp}', variant '{name}' (its part on "
                                                              f"{', '.join(group)})",

@@ -22,6 +22,7 @@ from __future__ import annotations
 from boom.errors import BoomError
 
 SCHEDULES = ("bls", "mixed", "seq_dataset", "seq_task", "two_stage")
+DEFAULT_SCHEDULE = "bls"  # of a train variant that names none: batch-level shuffling, the paper's default
 # Task types trained first by `two_stage` (the paper: retrieval data first).
 FIRST_STAGE_TYPES = ("retrieval", "reranking")
 

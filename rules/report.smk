@@ -150,7 +150,7 @@ rule report_page:
     output:
         layout.figure_file(FIGURES, "index", "html"),
     params:
-        figures=FIGURES,
+        figures=output_dir,
         experiments=" ".join(config["experiments"]),
     log:
         f"{LOGS}/report/index.log",
