@@ -258,8 +258,10 @@ def experiment_notes_json(wildcards):
     others[exp] = own
     notes = []
     for variant, ids in own.items():
-        same = [f"{v}" + ("" if e == exp else f" in {e}") for e, vs in others.items() for v, m in vs.items()
-                if m == ids and v != variant]  # one name shared by experiments is one model by its name
+        # in a fixed order (the experiments' order may differ between layered configs); one name
+        # shared by experiments is one model by its name and is not noted
+        same = [f"{v}" + ("" if e == exp else f" in {e}") for e, vs in sorted(others.items(), key=lambda x: (x[0] != exp, x[0]))
+                for v, m in sorted(vs.items()) if m == ids and v != variant]
         if same:
             notes.append(f"{variant} is the same model as {', '.join(same)}.")
     return json.dumps(notes)
