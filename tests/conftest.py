@@ -3,8 +3,9 @@ so before anything imports them."""
 
 import os
 
-for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-    os.environ[_var] = "1"
+from boom.io import set_offline  # standard library only: nothing of Hugging Face's is imported yet
+
+set_offline()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import copy  # noqa: E402

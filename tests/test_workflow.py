@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from boom.config import load as load_config
+from boom.io import set_offline
 from boom.verify import sample as verify_sample
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.workflow
 
 
 def _env(network_log=None):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = set_offline(dict(os.environ))
     if network_log is not None:  # every Python process of the run refuses and records network attempts
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "tests/netguard"), env.get("PYTHONPATH")]))
         env["BOOM_NETGUARD_LOG"] = str(network_log)
