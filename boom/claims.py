@@ -448,7 +448,7 @@ def write_figure(verdicts: list[dict], claims: list[dict], prefix: Path, resampl
                     color=colour)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(ys, [f"{v['claim'][:70]}{'…' if len(v['claim']) > 70 else ''}\n{v['compared'].split(' (')[0]}, "
-                       f"{SUITE_SHORT.get(v['suite'], v['suite'])}" for v in scored], fontsize=7)
+                       f"{tables.SUITE_LABEL.get(v['suite'], v['suite'])}" for v in scored], fontsize=7)
     ax.set_ylim(-0.6, len(scored) - 0.4)
     ax.grid(axis="x", lw=0.3, alpha=0.5)
     ax.set_xlabel("effect: difference in Mean(Task), points (×100)", fontsize=8)
@@ -462,9 +462,6 @@ def write_figure(verdicts: list[dict], claims: list[dict], prefix: Path, resampl
     for ext in ("png", "pdf"):
         save_figure(fig, layout.prefixed(prefix, ext))
     plt.close(fig)
-
-
-SUITE_SHORT = {"in_domain": "ID", "out_of_domain": "OOD", "new_domain": "New"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -263,10 +263,10 @@ def _check_limits(config: dict) -> None:
         if limit is not None and length > limit:
             raise ConfigError(f"config key {section}.max_seq_length = {length}: the base model "
                               f"({config['model']['source']}) has {limit} positions; use at most {limit}")
-    # labelled sets take their negatives from their labels; the others mine what they lack
+    # labelled sets (classification, clustering: no in-batch negatives) take their negatives
+    # from their labels; the others mine what they lack
     k, hub = config["train"]["hard_negatives"], hub_sources(config["train"])
-    mirrored = sorted(n for n in trainable_datasets(config) if n not in hub
-                      and SOURCES[n].task_type not in ("classification", "clustering"))
+    mirrored = sorted(n for n in trainable_datasets(config) if n not in hub and SOURCES[n].in_batch_negatives)
     if mirrored and k > MINE_DEPTH:
         raise ConfigError(f"config key train.hard_negatives = {k}: negatives a dataset lacks are mined from each "
                           f"query's {MINE_DEPTH} nearest texts (boom.data.examples.MINE_DEPTH), so {mirrored[0]} "

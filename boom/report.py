@@ -13,7 +13,6 @@ Mean(TaskType), per suite.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import html
 import json
 from pathlib import Path
@@ -366,11 +365,11 @@ def write_table(df: pd.DataFrame, out: Path) -> None:
 
 def _manifest_sha256(config: dict) -> str | None:
     """The sha256 of the data mirror's MANIFEST.tsv (which pins every file's own), if there is one."""
-    from boom.data.manifest import resolve_root
+    from boom.data.manifest import resolve_root, sha256_of
 
     root = config.get("data", {}).get("root")
     path = resolve_root(root) / "MANIFEST.tsv" if root else None
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else None
+    return sha256_of(path) if path is not None and path.is_file() else None
 
 
 def main(argv: list[str] | None = None) -> None:

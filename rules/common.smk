@@ -237,34 +237,35 @@ def experiment_items(wildcards):
 _ALL_VARIANTS = []
 
 
-def experiment_notes_json(wildcards):
+def _models_by_variant(rows):
+    """experiment -> variant -> its model ids over the seeds, from resolved variant rows."""
+    by = {}
+    for row in rows:
+        by.setdefault(row["experiment"], {}).setdefault(row["variant"], []).append(row["model"])
+    return by
+
+
+def experiment_notes(exp):
     """Notes under an experiment's main table: each of its variants that is the same model (every
     seed) as a variant of another name, here or in another experiment (the same name in another
     experiment, such as `base` or `bls`, is not noted)."""
-    def models(rows):
-        by = {}
-        for row in rows:
-            by.setdefault((row["experiment"], row["variant"]), []).append(row["model"])
-        return {key: tuple(m) for key, m in by.items()}
-
-    exp = wildcards.experiment
-    own = {v: m for (_, v), m in models(variants_of(exp)).items()}
     # every experiment's variants: those waiting for the clusters once the clusters file exists
     if not _ALL_VARIANTS:
         _ALL_VARIANTS.append(with_clusters(CLUSTERS).variants if os.path.exists(CLUSTERS) else RESOLVED.variants)
-    others = {}
-    for (e, v), m in models(_ALL_VARIANTS[0]).items():
-        others.setdefault(e, {})[v] = m
-    others[exp] = own
+    others = {**_models_by_variant(_ALL_VARIANTS[0]), **_models_by_variant(variants_of(exp))}
+    # in a fixed order: the experiments' order may differ between layered configs
+    order = sorted(others, key=lambda e: (e != exp, e))
     notes = []
-    for variant, ids in own.items():
-        # in a fixed order (the experiments' order may differ between layered configs); one name
-        # shared by experiments is one model by its name and is not noted
-        same = [f"{v}" + ("" if e == exp else f" in {e}") for e, vs in sorted(others.items(), key=lambda x: (x[0] != exp, x[0]))
-                for v, m in sorted(vs.items()) if m == ids and v != variant]
+    for variant, ids in others[exp].items():
+        same = [v + ("" if e == exp else f" in {e}") for e in order for v, m in sorted(others[e].items())
+                if m == ids and v != variant]
         if same:
             notes.append(f"{variant} is the same model as {', '.join(same)}.")
-    return json.dumps(notes)
+    return notes
+
+
+def experiment_notes_json(wildcards):
+    return json.dumps(experiment_notes(wildcards.experiment))
 
 
 def experiment_data_json(wildcards):
@@ -390,7 +391,7 @@ def figures_record(wildcards):
     exp = wildcards.experiment
     content = {"results_dir": RESULTS, "experiment": config["experiments"][exp],
                "reference": cost_reference(wildcards), "summary": records.digest(summary_content(exp)),
-               "costs": records.digest(costs_content(exp)), "notes": json.loads(experiment_notes_json(wildcards))}
+               "costs": records.digest(costs_content(exp)), "notes": experiment_notes(exp)}
     outputs = layout.experiment_figures(FIGURES, exp) + [layout.figure_file(FIGURES, exp, "provenance.json")]
     return synced_record("figures", exp, content, lambda: [records.group(outputs)])
 
