@@ -48,7 +48,7 @@ from boom import items as items_mod
 from boom import layout, tables
 from boom.data.sources import ROLES
 from boom.errors import BoomError
-from boom.io import save_figure, write_json
+from boom.io import pyplot, save_figure, write_json
 from boom.provenance import record
 from boom.records import read_digest
 
@@ -427,10 +427,7 @@ def write_figure(verdicts: list[dict], claims: list[dict], prefix: Path, resampl
     """A forest plot of every score claim: its effect (points) and paired 95% interval, zero
     marked, the ±tolerance band of a `close` claim shaded, the verdict in colour and in words.
     Cost claims (a ratio, not points) are listed under the plot. `<prefix>.{png,pdf}`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     tolerance = {c["id"]: c.get("tolerance") for c in claims if c["kind"] == "close"}
     scored = [v for v in verdicts if v["se"] is not None]

@@ -59,7 +59,7 @@ import pandas as pd
 
 from boom import layout
 from boom.errors import BoomError
-from boom.io import read_jsonl, save_figure, write_json
+from boom.io import pyplot, read_jsonl, save_figure, write_json
 from boom.provenance import record
 from boom.records import read_digest
 from boom.stage import json_arg
@@ -317,10 +317,7 @@ def stability_line(stab: dict) -> str:
 
 def write_figures(delta: pd.DataFrame, matrix: pd.DataFrame, tree, prefix: Path,
                   stab: dict | None = None, method: str = "loss") -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from scipy.cluster.hierarchy import dendrogram, leaves_list
 
     prefix.parent.mkdir(parents=True, exist_ok=True)

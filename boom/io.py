@@ -115,6 +115,17 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (a job has no display), imported when a
+    stage first draws."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def save_figure(fig, path: str) -> None:
     """Save a figure so that the same figure gives the same bytes (no creation date in a PDF): a
     rerun that changes nothing leaves the committed files as they are."""

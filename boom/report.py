@@ -23,7 +23,7 @@ from boom import layout, tables
 from boom.claims import Bootstrap
 from boom.differences import COLUMNS as DIFF_COLUMNS
 from boom.differences import differences
-from boom.io import save_figure, write_json
+from boom.io import pyplot, save_figure, write_json
 from boom.provenance import record
 from boom.records import read_digest
 from boom.stage import json_arg
@@ -136,10 +136,7 @@ def write_experiment(summary: pd.DataFrame, experiment: str, prefix: Path, costs
     """The experiment's CSV (every task, the differences from `reference`), its main and wide
     tables (md, tex, html) and its figure (png, pdf); the differences, returned. `boot`: the
     claims' bootstrap over the per-item results (boom.claims.Bootstrap), for the intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     table = experiment_table(summary, experiment)
     if costs is not None and not costs.empty:
@@ -320,10 +317,7 @@ def write_loss_figure(losses: pd.DataFrame, experiment: str, figures: Path) -> N
     """Small multiples, one panel per variant that trains: the training loss of each of its
     models over optimizer steps (one line per model and seed; a merge of bags draws each bag's
     model), with the moving average over 10 steps in bold: `<figures>/<experiment>_loss.{png,pdf}`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     variants = list(dict.fromkeys(losses["variant"]))
     cols = min(4, max(1, len(variants)))
