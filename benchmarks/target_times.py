@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from boom import config as boom_config
-from boom.recipes import _register_inputs, model_id, needs_clusters, resolve
+from boom.recipes import register_inputs, model_id, needs_clusters, resolve
 
 
 def read_benchmark(path: Path, bench: Path, logs: Path) -> tuple[float, float] | None:
@@ -42,7 +42,7 @@ def read_benchmark(path: Path, bench: Path, logs: Path) -> tuple[float, float] |
 def models_needed(recipe: dict) -> set[str]:
     """The model ids a model needs built: itself, its merge inputs, the model it continues, its base."""
     needed: dict[str, dict] = {model_id(recipe): recipe}
-    _register_inputs(recipe, needed)
+    register_inputs(recipe, needed)
     return set(needed)
 
 

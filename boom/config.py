@@ -21,9 +21,7 @@ import yaml
 from boom import config_checks
 from boom.data.sources import register_hub
 from boom.errors import ConfigError
-from boom.paths import CONFIG_DIR, REPO_ROOT  # noqa: F401 (re-exported: the config's relative paths)
-
-SCHEMA_PATH = CONFIG_DIR / "schema.yaml"
+from boom.paths import CONFIG_DIR, REPO_ROOT, SCHEMA_PATH, load_schema  # noqa: F401 (re-exported)
 
 
 def deep_update(base: dict, layer: dict) -> dict:
@@ -205,16 +203,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return f"config key {where} = {error.instance!r}: {error.message}"
 
 
-@functools.lru_cache(maxsize=1)
-def _schema() -> dict:
-    """config/schema.yaml, read once a process (treat it as read-only)."""
-    return yaml.safe_load(SCHEMA_PATH.read_text())
-
-
 def check_schema(config: dict) -> None:
     """Raise ConfigError naming the first key path the schema refuses."""
     errors = sorted(
-        _Validator(_schema()).iter_errors(config),
+        _Validator(load_schema()).iter_errors(config),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
     )
     if errors:
@@ -224,7 +216,7 @@ def check_schema(config: dict) -> None:
 def fill_defaults(config: dict, schema: dict | None = None) -> dict:
     """Set, in place, every absent key the schema gives a `default:` (in mappings that are there;
     a named entry's own keys too), and return the config."""
-    schema = _schema() if schema is None else schema
+    schema = load_schema() if schema is None else schema
     if not isinstance(config, dict) or not isinstance(schema, dict):
         return config
     for key, sub in schema.get("properties", {}).items():

@@ -11,9 +11,16 @@ from boom.data.examples import MINE_DEPTH
 from boom.data.sources import EVAL_KEYS, SOURCES, evaluation_tasks, hub_sources
 from boom.errors import ConfigError
 from boom.merge_methods import method_error
+from boom.paths import load_schema
 from boom.recipes import split_groups, trainable_datasets
 from boom.schedules import DEFAULT_SCHEDULE, ScheduleError, stages
 
+
+
+def variant_keys() -> dict[str, list[str]]:
+    """A variant's key -> the variant kinds it applies to (the schema's `x-kinds`)."""
+    variant = load_schema()["properties"]["experiments"]["additionalProperties"]["properties"]["variants"]
+    return {key: spec["x-kinds"] for key, spec in variant["additionalProperties"]["properties"].items()}
 
 def check(config: dict) -> None:
     """Raise ConfigError for the first cross-reference that does not hold (the schema has passed)."""
@@ -114,11 +121,7 @@ def _check_references(config: dict) -> None:
         for name, v in variants.items():
             where = f"experiments.{exp}.variants.{name}"
             kind = v["kind"]
-            expected = {"base": {"kind"},
-                        "train": {"kind", "datasets", "new_datasets", "schedule", "order", "ratio", "replay", "bag",
-                                  "complement", "init"},
-                        "merge": {"kind", "inputs", "method", "parameters", "split", "datasets", "schedule"}}[kind]
-            extra = sorted(set(v) - expected)
+            extra = sorted(key for key in v if kind not in variant_keys()[key])
             if extra:
                 raise ConfigError(f"config key {where}.{extra[0]} does not apply to a variant of kind '{kind}'")
             for ds in v.get("datasets", []):

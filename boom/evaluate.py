@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from boom import failpoints, items, layout, models
-from boom.data.benchmarks import benchmark_task
+from boom.data.mteb_benchmarks import benchmark_task
 from boom.data.manifest import resolve_root
 from boom.io import replacing, write_json
 from boom.provenance import record

@@ -47,6 +47,7 @@ import re
 from pathlib import Path
 import numpy as np
 
+from boom.data.sources import EVAL_KINDS
 from boom.errors import BoomError
 from boom.io import atomic_write_text
 
@@ -56,11 +57,10 @@ FORMAT = 1
 STATISTICS = {"retrieval": "mean", "reranking": "mean", "sts": "spearman", "pair_classification": "max_ap",
               "classification": "accuracy", "clustering": "v_measure"}
 # mteb task types (a benchmark task's spec) whose items can be written, and their kind
-TASK_TYPES = {"Retrieval": "retrieval", "Reranking": "reranking", "STS": "sts",
-              "PairClassification": "pair_classification", "Classification": "classification",
-              "Clustering": "clustering"}
-MAIN_SCORES = {"sts": "cosine_spearman", "pair_classification": "max_ap", "classification": "accuracy",
-               "clustering": "v_measure"}
+TASK_TYPES = {mteb_type: kind for kind, (mteb_type, _) in EVAL_KINDS.items()}
+# the main score whose items are written, for the kinds with one (retrieval and reranking: any
+# cut-off metric pytrec_eval computes per query, below)
+MAIN_SCORES = {kind: main for kind, (_, main) in EVAL_KINDS.items() if kind not in ("retrieval", "reranking")}
 # retrieval main scores computed per query by pytrec_eval (mteb's name -> pytrec_eval's)
 _RETRIEVAL = re.compile(r"(ndcg|map|recall|precision)_at_(\d+)")
 _PYTREC = {"ndcg": "ndcg_cut_{}", "map": "map_cut_{}", "recall": "recall_{}", "precision": "P_{}"}

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from boom import layout, tables
+from boom.io import atomic_write_text
 
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
 _TITLE = re.compile(r"<h1>.*?</h1>", re.S)
@@ -37,6 +38,18 @@ def _text_file(path: Path, title: str) -> str:
     return f"<h2 id='{path.stem}'>{html.escape(title)}</h2><pre>{html.escape(path.read_text())}</pre>"
 
 
+def run_sections(figures: Path) -> list[str]:
+    """The run record (RUN.md) and the reviewer's check (verify.md), where they exist."""
+    return [_text_file(figures / "RUN.md", "The run these numbers came from (RUN.md)"),
+            _text_file(Path(layout.figure_file(figures, "verify", "md")), "The reviewer's check (verify.md)")]
+
+
+def run_page(figures: Path) -> str:
+    """The run record and the reviewer's check as a page of their own: Snakemake's report shows
+    it inline (it shows a result file of its own, not the files beside it)."""
+    return tables.html_page("boom: the run these numbers came from", run_sections(figures))
+
+
 def page(figures: Path, experiments: list[str]) -> str:
     name = lambda p: Path(p).name  # noqa: E731 - the page sits beside the files it shows
     contents = "".join(f"<li><a href='#{e}'>{html.escape(e)}</a></li>" for e in experiments)
@@ -54,8 +67,7 @@ def page(figures: Path, experiments: list[str]) -> str:
                  "<section id='interaction'><h2>Dataset interactions</h2>",
                  *(_img(name(layout.interaction_figure(figures, kind, "png")), f"interaction {kind}")
                    for kind in ("heatmap", "dendrogram")), "</section>",
-                 _text_file(figures / "RUN.md", "The run these numbers came from (RUN.md)"),
-                 _text_file(Path(layout.figure_file(figures, "verify", "md")), "The reviewer's check (verify.md)"),
+                 *run_sections(figures),
                  f"<section id='data_card'><h2>Data card</h2>"
                  f"{body_of(Path(layout.figure_file(figures, 'data_card', 'html')))}</section>"]
     return tables.html_page("boom: the paper's experiments on this run's numbers", sections)
@@ -66,11 +78,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--figures", required=True, type=Path, help="the figures folder (figures_dir)")
     parser.add_argument("--experiments", nargs="+", required=True)
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--run-out", type=Path, help="also write the run record's page here")
     args = parser.parse_args(argv)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(page(args.figures, args.experiments))
-    tmp.replace(args.out)
+    atomic_write_text(args.out, page(args.figures, args.experiments))
     print(f"wrote {args.out}")
+    if args.run_out:
+        atomic_write_text(args.run_out, run_page(args.figures))
+        print(f"wrote {args.run_out}")
 
 
 if __name__ == "__main__":

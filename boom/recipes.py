@@ -284,7 +284,7 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                 if name in config["experiments"][exp].get("report", variants):
                     rows.append({"experiment": exp, "variant": name, "kind": v["kind"], "seed": seed, "model": mid})
     for r in list(recipes.values()):  # a merge's inputs and every base are models too
-        _register_inputs(r, recipes)
+        register_inputs(r, recipes)
     return Resolved(recipes, rows, sorted(pending))
 
 
@@ -298,10 +298,10 @@ def trained_models(recipe: dict) -> list[str]:
     return []
 
 
-def _register_inputs(recipe: dict, recipes: dict[str, dict]) -> None:
+def register_inputs(recipe: dict, recipes: dict[str, dict]) -> None:
     if recipe["kind"] == "base":
         return
     recipes.setdefault(model_id(recipe["base"]), recipe["base"])
     for part in recipe.get("input_recipes", []) + ([recipe["init"]] if "init" in recipe else []):
         recipes.setdefault(model_id(part), part)
-        _register_inputs(part, recipes)
+        register_inputs(part, recipes)

@@ -93,7 +93,7 @@ rule data_card:
         csv=layout.figure_file(FIGURES, "data_card", "csv"),
         md=layout.figure_file(FIGURES, "data_card", "md"),
         html=report(layout.figure_file(FIGURES, "data_card", "html"), caption="../report/data_card.rst",
-                    category="Data"),
+                    category="Data", labels={"file": "data card"}),
     params:
         root=data_root,
         prefix=output_prefix,

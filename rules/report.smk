@@ -148,7 +148,9 @@ rule report_page:
         interaction=[layout.interaction_figure(FIGURES, kind, "png") for kind in ("heatmap", "dendrogram")],
         data_card=layout.figure_file(FIGURES, "data_card", "html"),
     output:
-        layout.figure_file(FIGURES, "index", "html"),
+        page=layout.figure_file(FIGURES, "index", "html"),
+        run=report(layout.figure_file(FIGURES, "run_record", "html"), caption="../report/run_record.rst",
+                   category="Run", labels={"file": "RUN.md and verify.md"}),
     params:
         figures=output_dir,
         experiments=" ".join(config["experiments"]),
@@ -157,5 +159,6 @@ rule report_page:
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom page --figures {params.figures:q} --experiments {params.experiments} --out {output} "
+        "python -m boom page --figures {params.figures:q} --experiments {params.experiments} --out {output.page} "
+        "--run-out {output.run} "
         "2>&1 | tee {log}"

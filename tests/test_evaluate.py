@@ -13,7 +13,7 @@ from mteb.types import PromptType
 
 from boom import evaluate, models
 from boom.config import ConfigError, load
-from boom.data.benchmarks import PAPER_BENCHMARKS, benchmark_task, benchmark_tasks
+from boom.data.mteb_benchmarks import PAPER_BENCHMARKS, benchmark_task, benchmark_tasks
 from boom.data.sources import evaluation_tasks
 from boom.data.tasks import build_task
 from boom.encoding import CachedEncoder

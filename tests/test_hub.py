@@ -3,7 +3,7 @@ and the mteb benchmarks' task lists and revisions (which ship with mteb)."""
 
 import pytest
 
-from boom.data import benchmarks, hub
+from boom.data import hub, mteb_benchmarks
 from boom.data.manifest import DataError
 
 ROW = {  # the layout of a bge-full-data JSON line
@@ -36,7 +36,7 @@ def test_the_papers_held_out_splits_are_refused_and_revisions_must_be_commits():
     hub.HubDataset(hub.BGE_FULL_DATA_REPO, "msmarco_passage", "0" * 40).check_pinned()
 
 
-@pytest.mark.parametrize("suite, name", sorted(benchmarks.PAPER_BENCHMARKS.items()))
+@pytest.mark.parametrize("suite, name", sorted(mteb_benchmarks.PAPER_BENCHMARKS.items()))
 def test_paper_benchmarks_resolve_offline_with_pinned_revisions(suite, name):
-    revisions = benchmarks.benchmark_revisions(name)
+    revisions = mteb_benchmarks.benchmark_revisions(name)
     assert len(revisions) >= 10 and all(revisions.values())

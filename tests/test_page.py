@@ -4,6 +4,7 @@ every figure it names is there."""
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,43 @@ def test_the_front_page_renders(chromium, tmp_path):
     shot = tmp_path / "page.png"
     run = _browser(chromium, f"--screenshot={shot}", "--window-size=1400,3000", PAGE.as_uri(), tmp_path=tmp_path)
     assert run.returncode == 0 and shot.stat().st_size > 50_000, run.stderr[-2000:]  # not a blank page
+
+
+@pytest.fixture(scope="module")
+def snakemake_report(tmp_path_factory):
+    """Snakemake's own report of `paper`, built from the committed results."""
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    run = subprocess.run([sys.executable, "-m", "snakemake", "--report", str(out), "paper"], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out
+
+
+def test_snakemake_report_shows_every_table_inline(chromium, snakemake_report):
+    """Opened in a real browser and clicked through as a reader would: each result is shown in
+    the page (HTML inline), not offered as a download."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+        def shown(path: list[str], label: str) -> str:
+            """The text of result `label` under the report's categories `path`, as displayed."""
+            page.goto(snakemake_report.as_uri())
+            for step in path:
+                page.get_by_text(step, exact=True).first.click()
+            page.locator("tr", has_text=label).locator("a[iconname=eye]").click()
+            page.wait_for_function("document.querySelectorAll('iframe').length > 0")
+            frame = [f for f in page.frames if f != page.main_frame][-1]
+            frame.wait_for_load_state()
+            return frame.inner_text("body")
+
+        for experiment in load()["experiments"]:
+            text = shown(["Experiments", experiment], "table")
+            assert f"{experiment}: Mean(Task) ×100 per suite" in text, experiment
+            assert f"snakemake --cores all {experiment}" in text and "commit" in text, experiment  # provenance
+        claims = shown(["Claims"], "table")
+        assert "claims hold on these numbers" in claims and "BOOM beats BLS on the full corpus in-domain" in claims
+        assert "wall time" in shown(["Run"], "RUN.md and verify.md")
+        assert "scifact" in shown(["Data"], "data card")
+        browser.close()

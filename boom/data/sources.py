@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from boom.data.benchmarks import benchmark_tasks
+from boom.data.mteb_benchmarks import benchmark_tasks
 from boom.data.forms import Form, LoadReport
 from boom.data.readers import READERS
 from boom.errors import ConfigError
