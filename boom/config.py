@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import functools
 import os
 from pathlib import Path
 
