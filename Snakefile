@@ -25,6 +25,7 @@ include: "rules/merge.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
 include: "rules/verify.smk"
+include: "rules/budget.smk"
 
 
 # Light jobs (tables, figures, the claims check) run on the submitting machine under a cluster
@@ -37,6 +38,7 @@ localrules:
     claims,
     experiment_figures,
     report_page,
+    budget_claims,
 
 
 rule paper:

@@ -88,7 +88,7 @@ def start(config: dict) -> dict:
 # Named entries a layer may remove by setting them to null (`wikiqa: null` under train.datasets):
 # layering merges mappings key by key, so this is the only way a layer can shrink one.
 REMOVABLE = (("train", "datasets"), ("train", "new_datasets"), ("evaluation", "tasks"), ("experiments",),
-             ("experiments", "*", "variants"))
+             ("experiments", "*", "variants"), ("budget", "experiments"))
 
 
 def drop_removed(config: dict) -> dict:

@@ -10,6 +10,7 @@ from typing import Any
 from boom.data.examples import MINE_DEPTH
 from boom.data.sources import EVAL_KEYS, SOURCES, evaluation_tasks, hub_sources
 from boom.errors import ConfigError
+from boom import budget, merge_methods
 from boom.merge_methods import method_error
 from boom.paths import load_schema
 from boom.recipes import split_groups, trainable_datasets
@@ -32,6 +33,7 @@ def check(config: dict) -> None:
     _check_model(config["model"])
     _check_references(config)
     _check_benchmarks(config["evaluation"])
+    budget.check(config)
 
 
 # Model keys that only one source reads, with the value every other source takes (the defaults
@@ -233,6 +235,11 @@ def _check_merge_variant(config: dict, exp: str, name: str, v: dict) -> None:
         parameters = {k: val for k, val in parameters.items() if not isinstance(val, list)}
         n_parts = 2
     _check_merge_method(key, method, parameters, n_parts)
+    if v.get("with_base") is False and merge_methods.get(method).base != "optional":
+        raise ConfigError(f"config key {where}.with_base: '{method}' "
+                          + ("needs the shared base model (it merges task vectors)" if merge_methods.get(method).base
+                             == "required" else "never takes a base model")
+                          + ": `with_base: false` applies to a method whose base is optional (multislerp, nuslerp)")
 
 
 def _check_interaction(config: dict) -> None:

@@ -192,3 +192,8 @@ def provenance_file(output) -> str:
     """The provenance record beside a table that has none of its own kind: `<stem>.provenance.json`."""
     stem = output[:-len(".csv")] if output.endswith(".csv") else output
     return f"{stem}.provenance.json"
+
+
+def sweep_bags_file(figures, sweep) -> str:
+    """The bag models' own scores of a budget sweep (`sweep`: budget, budget_new_domain)."""
+    return f"{figures}/{sweep}_bags.csv"

@@ -271,14 +271,18 @@ def _per_input(parameters: dict, n_inputs: int, ids: list[int]) -> dict:
 
 @torch.no_grad()
 def merge_folders(method: str, parameters: dict, inputs: list[Path], base: Path | None, out: Path,
-                  seed: int = 0, group_bytes: int = GROUP_BYTES) -> None:
+                  seed: int = 0, group_bytes: int = GROUP_BYTES, with_base: bool = True) -> None:
     """Merge saved SentenceTransformer folders into `out` (written beside it, then renamed into
-    place). `base` is the inputs' shared base model, used by task-vector methods."""
+    place). `base` is the inputs' shared base model, used by task-vector methods; `with_base`
+    False leaves it out where the method's base is optional (mergekit then merges the weights)."""
     check_method(method, parameters, len(inputs))
     spec = merge_methods.get(method)
+    if not with_base and spec.base != "optional":
+        raise MergeInputError(f"merge method '{method}' has no optional base model: with_base applies to multislerp "
+                              "and nuslerp")
     sources = list(inputs)
     base_index = None
-    if spec.uses_base:
+    if spec.uses_base and with_base:
         if base is None:
             raise MergeInputError(f"merge method '{method}' works on task vectors and needs the inputs' base model")
         sources.append(base)
@@ -318,7 +322,8 @@ def main(argv: list[str] | None = None) -> None:
     check_distinct(args.inputs)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    merge_folders(recipe["method"], recipe["parameters"], args.inputs, args.base, args.out)
+    merge_folders(recipe["method"], recipe["parameters"], args.inputs, args.base, args.out,
+                  with_base=recipe.get("with_base", True))
     wall = time.perf_counter() - start
     meta_dir = args.out.parent
     write_json(Path(layout.model_meta_file(args.out, "cost")),

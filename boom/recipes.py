@@ -63,6 +63,19 @@ def train_data_file(results_dir: str, dataset: str, entry: dict) -> str:
     return train_file(results_dir, dataset, cap, k)
 
 
+def at_budget(config: dict, budget: dict | None) -> dict:
+    """`config` with every training set's max_examples at a budget: `budget["datasets"]` for the
+    mix, `budget["new_datasets"]` for the new domain (either may be absent: its caps stay). The
+    config itself when there is no budget."""
+    if not budget:
+        return config
+    train = dict(config["train"])
+    for section in ("datasets", "new_datasets"):
+        if budget.get(section) is not None:
+            train[section] = {n: {**e, "max_examples": budget[section]} for n, e in train[section].items()}
+    return {**config, "train": train}
+
+
 def trainable_datasets(config: dict) -> dict[str, dict]:
     """The training mix and the new-domain sets (incremental learning), name -> caps."""
     return {**config["train"]["datasets"], **config["train"]["new_datasets"]}
@@ -117,10 +130,13 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
     }
 
 
-def merge_recipe(config: dict, method: str, parameters: dict, inputs: list[dict]) -> dict:
+def merge_recipe(config: dict, method: str, parameters: dict, inputs: list[dict], with_base: bool = True) -> dict:
+    """A merged model's recipe. `with_base: False` merges the weights themselves where the method
+    may take the shared base (Multi-SLERP: without it, no task vectors); recorded only then, so
+    the ids of the merges with their base stay as they were."""
     return {"kind": "merge", "method": method, "parameters": parameters,
             "base": base_recipe(config), "inputs": [model_id(r) for r in inputs],
-            "input_recipes": inputs}
+            "input_recipes": inputs, **({} if with_base else {"with_base": False})}
 
 
 def split_groups(config: dict, variant: dict, clusters: list[list[str]] | None) -> list[list[str]] | None:
@@ -238,6 +254,9 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
     min_steps = config["train"]["min_steps"]
     for exp in experiments or list(config["experiments"]):
         variants = config["experiments"][exp]["variants"]
+        budget = config["experiments"][exp].get("budget")  # a budget sweep's experiment (boom/budget.py)
+        config_at = at_budget(config, budget)
+        sizes = prepared_sizes(config_at) if budget and prepared is not None else prepared
         for seed in config["seeds"]:
             cache: dict[str, dict | None] = {}
 
@@ -249,29 +268,29 @@ def resolve(config: dict, experiments: list[str] | None = None, clusters: list[l
                     elif v["kind"] == "train":
                         init = recipe_of(v["init"]) if "init" in v else None
                         cache[name] = None if "init" in v and init is None else train_recipe(
-                            config, (v.get("datasets") or list(config["train"]["datasets"])) + v.get("new_datasets", []),
+                            config_at, (v.get("datasets") or list(config["train"]["datasets"])) + v.get("new_datasets", []),
                             v.get("schedule", DEFAULT_SCHEDULE), seed, v.get("ratio", 1.0), v.get("order"),
                             replay=v.get("replay"), bag=v.get("bag", 0), complement=v.get("complement", False),
                             init=init)
                         if cache[name] is not None:
                             check_steps(cache[name], min_steps, f"experiment '{exp}', variant '{name}'",
-                                        planned_sizes(cache[name], prepared) if prepared else None)
+                                        planned_sizes(cache[name], sizes) if sizes else None)
                     else:
                         if "split" in v:
                             groups = split_groups(config, v, clusters)
                             parts = None if groups is None else [
-                                train_recipe(config, g, v.get("schedule", DEFAULT_SCHEDULE), seed) for g in groups]
+                                train_recipe(config_at, g, v.get("schedule", DEFAULT_SCHEDULE), seed) for g in groups]
                             for group, part in zip(groups or [], parts or []):
                                 check_steps(part, min_steps, f"experiment '{exp}', variant '{name}' (its part on "
                                                              f"{', '.join(group)})",
-                                            planned_sizes(part, prepared) if prepared else None)
+                                            planned_sizes(part, sizes) if sizes else None)
                         else:
                             parts = [recipe_of(i) for i in v["inputs"]]
                         if parts is not None and None not in parts:
                             check_merge_parts(parts, v.get("inputs") or groups, f"experiment '{exp}', variant '{name}'")
                         cache[name] = None if parts is None or None in parts else merge_recipe(
                             config, v.get("method", config["merge"]["method"]),
-                            v.get("parameters", config["merge"]["parameters"]), parts)
+                            v.get("parameters", config["merge"]["parameters"]), parts, v.get("with_base", True))
                 return cache[name]
 
             for name, v in variants.items():

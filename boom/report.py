@@ -428,7 +428,9 @@ def main(argv: list[str] | None = None) -> None:
         write_experiment(summary, args.experiment, args.out_prefix, costs, args.reference, boot, args.notes,
                          spec.get("description", ""), prov)
         if args.losses:
-            write_loss_figure(pd.read_csv(args.losses), args.experiment, args.out_prefix.parent)
+            # the figures folder: the prefix less the experiment's name (a sweep's has a folder in it)
+            figures = Path(str(args.out_prefix).removesuffix(args.experiment).rstrip('/') or '.')
+            write_loss_figure(pd.read_csv(args.losses), args.experiment, figures)
         write_json(Path(layout.prefixed(args.out_prefix, "provenance.json")), prov)
         print(f"wrote {args.out_prefix}.{{{','.join(layout.FIGURE_EXTS)}}}")
 

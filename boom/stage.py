@@ -10,7 +10,7 @@ import sys
 
 from boom.errors import BoomError
 
-STAGES = ("models", "train", "merge", "interaction", "evaluate", "report", "claims", "page", "verify",
+STAGES = ("models", "train", "merge", "interaction", "evaluate", "report", "claims", "budget", "page", "verify",
           "data.prepare", "data.hub", "data.sampling", "data.card", "data.fetch")
 
 

@@ -4,6 +4,7 @@
 import hashlib
 import json
 import os
+import re
 import sys
 
 from boom import forkserver
@@ -14,9 +15,10 @@ from boom.data.sources import DEFAULT_SUITES, MIRROR, ROLES, SOURCES, evaluation
 from boom.errors import BoomError
 from boom.io import set_offline
 from boom.items import has_items
+from boom import budget as budget_sweep
 from boom import layout, records
-from boom.recipes import (base_recipe, model_id, needs_clusters, prepared_sizes, resolve, train_data_file,
-                          train_recipe, trained_models)
+from boom.recipes import (RecipeError, Resolved, at_budget, base_recipe, planned_sizes, model_id, needs_clusters, prepared_sizes, resolve,
+                          train_data_file, train_recipe, trained_models)
 from boom.snakemake_limits import drop_default_rate_limit
 
 try:
@@ -63,6 +65,37 @@ SUITES = {s: [t for t, spec in TASKS.items() if spec["role"] == s] for s in ROLE
 SUITES = {s: tasks for s, tasks in SUITES.items() if tasks}
 RECIPES = RESOLVED.recipes
 
+
+SWEEP_LEFT_OUT = []
+
+
+def resolve_sweeps():
+    """The budget sweeps' experiments (boom/budget.py), each resolved at its cap: sweep -> the
+    names kept, and their resolved variants. One whose smallest model would take fewer than
+    train.min_steps at its cap is left out (SWEEP_LEFT_OUT says why, when a sweep is the target)."""
+    kept, recipes, rows = {}, {}, []
+    for sweep, specs in budget_sweep.sweep_experiments(config).items():
+        kept[sweep] = {}
+        for name, spec in specs.items():
+            try:
+                resolved = resolve({**config, "experiments": {name: spec}}, prepared=prepared_sizes(config))
+            except RecipeError as error:
+                SWEEP_LEFT_OUT.append(f"boom: {sweep}: {name} left out at this cap: {error}")
+                continue
+            kept[sweep][name] = spec
+            recipes.update(resolved.recipes)
+            rows += resolved.variants
+    return kept, Resolved(recipes, rows, [])
+
+
+try:
+    SWEEPS, SWEEP_RESOLVED = resolve_sweeps()
+except BoomError as _error:
+    sys.exit(f"boom: {_error}")
+RECIPES.update(SWEEP_RESOLVED.recipes)
+# Every experiment's spec: the config's, and the budget sweeps' (not part of `paper`).
+EXPERIMENTS = {**config["experiments"], **{n: s for specs in SWEEPS.values() for n, s in specs.items()}}
+
 wildcard_constraints:
     model=r"(base|train|merge)-[0-9a-f]{12}",
     dataset=r"[A-Za-z0-9_]+",
@@ -71,7 +104,8 @@ wildcard_constraints:
     ratio=r"0\.\d+",
     seed=r"\d+",
     task=r"[A-Za-z0-9_-]+",
-    experiment="|".join(config["experiments"]) or "(?!)",  # a figure named claims or data_card is none
+    experiment="|".join(map(re.escape, EXPERIMENTS)) or "(?!)",  # a figure named claims or data_card is none
+    sweep="|".join(budget_sweep.SWEEPS),
 
 
 def data_root(wildcards):
@@ -114,6 +148,8 @@ def with_clusters(path):
 def resolved_for(experiment):
     """The resolved variants of an experiment; for one with cluster-level variants, this waits
     for the interaction checkpoint (Snakemake re-evaluates the DAG once it has run)."""
+    if experiment not in config["experiments"]:
+        return SWEEP_RESOLVED
     if needs_clusters(config, experiment):
         return with_clusters(checkpoints.interaction_clusters.get().output.clusters)
     return RESOLVED
@@ -209,7 +245,7 @@ def variants_of(experiment):
 
 def experiment_tasks(experiment):
     """The evaluation tasks of an experiment: those of its suites (default: in- and out-of-domain)."""
-    suites = config["experiments"][experiment].get("suites", list(DEFAULT_SUITES))
+    suites = EXPERIMENTS[experiment].get("suites", list(DEFAULT_SUITES))
     return [task for task, spec in TASKS.items() if spec["role"] in suites]
 
 
@@ -291,7 +327,7 @@ def experiment_cost_rows(experiment):
     `sunk_cost` variants (an existing model an update is merged into) are paid already."""
     rows = resolved_for(experiment).variants
     sunk = {m for row in rows if row["experiment"] == experiment
-            and row["variant"] in config["experiments"][experiment].get("sunk_cost", [])
+            and row["variant"] in EXPERIMENTS[experiment].get("sunk_cost", [])
             for m in trained_models(recipe(row["model"]))}
     return [{**row, "trained": sorted(set(trained_models(recipe(row["model"]))) - sunk)}
             for row in variants_of(experiment)]
@@ -308,15 +344,16 @@ def experiment_costs_json(wildcards):
 
 def experiment_config_json(wildcards):
     """The resolved config an experiment's outputs record: every section but the other
-    experiments (changing one experiment reruns only its own reports)."""
-    shared = {k: v for k, v in config.items() if k != "experiments"}
-    return json.dumps({**shared, "experiments": {wildcards.experiment: config["experiments"][wildcards.experiment]}},
+    experiments and the budget sweep (changing one experiment reruns only its own reports; a
+    sweep's experiment carries its budget in its spec)."""
+    shared = {k: v for k, v in config.items() if k not in ("experiments", "budget")}
+    return json.dumps({**shared, "experiments": {wildcards.experiment: EXPERIMENTS[wildcards.experiment]}},
                       sort_keys=True)
 
 
 def cost_reference(wildcards):
     """The variant whose training cost the experiment's table calls 1 (default: bls, if any)."""
-    return config["experiments"][wildcards.experiment].get("cost_reference", "bls")
+    return EXPERIMENTS[wildcards.experiment].get("cost_reference", "bls")
 
 
 # ---------------------------------------------------------------- records (boom/records.py)
@@ -389,7 +426,7 @@ def figures_record(wildcards):
     """An experiment's tables and figure: which results folder, which tables (their records), and
     the experiment's own settings."""
     exp = wildcards.experiment
-    content = {"results_dir": RESULTS, "experiment": config["experiments"][exp],
+    content = {"results_dir": RESULTS, "experiment": EXPERIMENTS[exp],
                "reference": cost_reference(wildcards), "summary": records.digest(summary_content(exp)),
                "costs": records.digest(costs_content(exp)), "notes": experiment_notes(exp)}
     outputs = layout.experiment_figures(FIGURES, exp) + [layout.figure_file(FIGURES, exp, "provenance.json")]

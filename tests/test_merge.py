@@ -166,6 +166,9 @@ def _with_variant(config, variant):
     ({"kind": "merge", "inputs": ["base", "base"]}, "lists 'base' twice"),
     ({"kind": "merge", "split": "dataset", "method": "model_stock", "parameters": {"filter_wise": [1]}},
      "is one value, not a list"),
+    ({"kind": "merge", "split": "dataset", "method": "ties", "with_base": False}, "needs the shared base model"),
+    ({"kind": "merge", "split": "dataset", "method": "linear", "with_base": False}, "never takes a base model"),
+    ({"kind": "train", "with_base": False}, "with_base does not apply to a variant of kind 'train'"),
 ])
 def test_bad_merge_variants_stop_the_parse(config, variant, message):
     with pytest.raises(ConfigError, match=message):
@@ -275,3 +278,34 @@ def test_element_wise_operators_merge_large_tensors_in_row_blocks(tiny_base, tun
         merge.merge_folders(method, parameters, tuned[:2], tiny_base, whole)
         merge.merge_folders(method, parameters, tuned[:2], tiny_base, blocks, group_bytes=64 * 2**10)
         assert (whole / "model.safetensors").read_bytes() == (blocks / "model.safetensors").read_bytes()
+
+
+def test_multislerp_without_the_base_merges_the_weights_themselves(tiny_base, tuned, tmp_path):
+    """`with_base: false`: Multi-SLERP of the weights, not of their task vectors from the base;
+    two copies of one model merge to that model either way."""
+    with_base, without = tmp_path / "with", tmp_path / "without"
+    merge.merge_folders("multislerp", {}, tuned[:2], tiny_base, with_base)
+    merge.merge_folders("multislerp", {}, tuned[:2], tiny_base, without, with_base=False)
+    a, b = (load_file(str(d / "model.safetensors")) for d in (with_base, without))
+    name = "embeddings.word_embeddings.weight"
+    assert not torch.allclose(a[name], b[name])
+    copies = [shutil.copytree(tuned[0], tmp_path / f"copy{i}") for i in range(2)]
+    merge.merge_folders("multislerp", {}, copies, None, tmp_path / "same", with_base=False)
+    same, original = load_file(str(tmp_path / "same" / "model.safetensors")), load_file(str(tuned[0] / "model.safetensors"))
+    assert torch.allclose(same[name], original[name], atol=1e-5)
+    with pytest.raises(merge.MergeInputError, match="no optional base"):
+        merge.merge_folders("linear", {}, tuned[:2], None, tmp_path / "linear", with_base=False)
+
+
+def test_with_base_false_is_part_of_the_merge_recipe(config):
+    """The two Multi-SLERPs are two models; the merge with its base keeps the id it had."""
+    config["experiments"] = {"e": {"variants": {
+        "base": {"kind": "base"}, "a": {"kind": "train", "datasets": ["scifact"]},
+        "b": {"kind": "train", "datasets": ["snli"]}, "m": {"kind": "merge", "inputs": ["a", "b"]},
+        "m_no_base": {"kind": "merge", "inputs": ["a", "b"], "with_base": False}}}}
+    validate(config)
+    resolved = resolve(config)
+    rows = {r["variant"]: r["model"] for r in resolved.variants if r["seed"] == config["seeds"][0]}
+    recipes = resolved.recipes
+    assert rows["m"] != rows["m_no_base"] and "with_base" not in recipes[rows["m"]]
+    assert recipes[rows["m_no_base"]]["with_base"] is False

@@ -224,7 +224,7 @@ def test_changing_one_ratio_reruns_only_what_it_affects(smoke_run, tmp_path):
     layer.write_text("experiments:\n  boom_ratios:\n    variants:\n      bag20: {kind: train, ratio: 0.3}\n")
     run = snakemake("-n", "paper", "--configfile", "config/smoke.yaml", str(layer), *overrides)
     assert run.returncode == 0, run.stdout + run.stderr
-    stats = dict(line.split()[:2] for line in run.stdout.split("Job stats:")[1].split("\n\n")[0].splitlines()[2:])
+    stats = _job_stats(run.stdout)
     # the new bag of every dataset, its one model, the one merge that takes it, that merge's
     # evaluation, and the reports of boom_ratios; of boom only its table, whose note that its
     # `boom` is boom_ratios' k20_100 no longer holds; nothing else of any other experiment
@@ -234,6 +234,37 @@ def test_changing_one_ratio_reruns_only_what_it_affects(smoke_run, tmp_path):
     jobs = re.split(r"\n(?=(?:local)?rule \w+:)", run.stdout)
     boom_jobs = [job.split(":")[0] for job in jobs if "experiment=boom\n" in job]
     assert boom_jobs and all(job.endswith("rule experiment_figures") for job in boom_jobs), boom_jobs
+
+
+def _job_stats(stdout):
+    return dict(line.split()[:2] for line in stdout.split("Job stats:")[1].split("\n\n")[0].splitlines()[2:])
+
+
+def test_the_budget_sweeps_reuse_the_runs_models_and_decide_each_claim_at_each_cap(smoke_run):
+    """`budget` and `budget_new_domain` on two small caps each: the cap equal to the run's own
+    trains nothing new, the estimate is said before the work, and every claim of the sweep's
+    experiments gets a verdict at every cap and a trend; `paper` is left as it was."""
+    out, overrides = smoke_run
+    plan = snakemake("-n", "budget_new_domain", "--configfile", "config/smoke.yaml", *overrides)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "boom: budget_new_domain: about" in plan.stderr and "cap 64: 4 trainings" in plan.stderr, plan.stderr
+    # at 32 (the smoke run's own new-domain cap) nothing trains: only cap 64's four models
+    assert _job_stats(plan.stdout)["train"] == "4", _job_stats(plan.stdout)
+    run = snakemake("--cores", "2", "budget", "budget_new_domain", "--configfile", "config/smoke.yaml", *overrides)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    for sweep, claims in (("budget", {"boom_beats_bls_in_domain", "boom_beats_bls_out_of_domain"}),
+                          ("budget_new_domain", {"update_matches_retraining_new_domain", "update_is_cheaper"})):
+        rows = pd.read_csv(out / "figures" / f"{sweep}.csv")
+        assert claims <= set(rows["id"]), rows["id"]
+        assert set(rows["verdict"]) <= {"holds", "fails", "inconclusive"}
+        assert rows.groupby("id")["cap"].nunique().eq(2).all(), rows
+        md = (out / "figures" / f"{sweep}.md").read_text()
+        assert re.search(r"\| (stable: (holds|fails) \(from \d+\)|changes at \d+|never decided) \|", md), md
+    bags = pd.read_csv(out / "figures" / "budget_bags.csv")
+    assert set(bags["ratio"]) == {0.2, 0.4, 0.6, 0.8, 1.0} and set(bags["cap"]) == {16, 32}
+    assert (out / "figures" / "budget" / "boom_n16.md").is_file()  # each cap's experiment has its own tables
+    again = snakemake("-n", "paper", "budget", "budget_new_domain", "--configfile", "config/smoke.yaml", *overrides)
+    assert "Nothing to be done" in again.stdout + again.stderr, again.stdout
 
 
 def test_the_html_report_has_every_figure(smoke_run, tmp_path):
