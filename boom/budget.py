@@ -123,7 +123,7 @@ def median(values: list[float], default: float) -> float:
 def estimate(plan: dict[int, dict], fit: tuple[float, float], job_seconds: dict[str, float], cores: int) -> list[str]:
     """Lines saying what a sweep's jobs not yet done will take: per cap (`plan`: cap ->
     {trainings: [examples, ...], evaluations: n, new_domain: n, merges: n}) and in all, from the
-    measured per-job times, the jobs' sum spread over `cores` (two jobs side by side, as `paper` runs)."""
+    measured per-job times, the jobs' sum spread over `cores` (one job a core, as `paper` runs them)."""
     a, b = fit
     lines, total = [], 0.0
     for cap in sorted(plan):

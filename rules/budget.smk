@@ -71,7 +71,7 @@ def print_sweep_estimate(sweep):
                for kind, default in (("evaluate", 40.0), ("evaluate_new_domain", 6.0))}
     per_job["merge"] = budget_sweep.median([s for job, s in walls.items() if job.startswith("merge/")], 3.0)
     lines = budget_sweep.estimate(sweep_plan(sweep), budget_sweep.fit_training(points), per_job,
-                                  min(2, os.cpu_count() or 1))
+                                  os.cpu_count() or 1)
     print(f"boom: {sweep}: " + "\n".join(lines), file=sys.stderr)
 
 

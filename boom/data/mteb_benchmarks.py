@@ -42,16 +42,3 @@ def benchmark_task(name: str, task_name: str):
         if task.metadata.name == task_name:
             return task
     raise BenchmarkError(f"mteb benchmark {name!r} has no public task {task_name!r}")
-
-
-def benchmark_revisions(name: str) -> dict[str, str]:
-    """Task name -> pinned dataset revision of an mteb benchmark; refuses a task without one."""
-    import mteb
-
-    revisions = {}
-    for task in mteb.get_benchmark(name).tasks:
-        revision = task.metadata.dataset.get("revision")
-        if not revision:
-            raise BenchmarkError(f"{name}: task {task.metadata.name} has no pinned dataset revision")
-        revisions[task.metadata.name] = revision
-    return revisions
