@@ -1,7 +1,7 @@
 """The budget sweep: does a claim depend on the training budget?
 
-The experiments the claims rest on are rerun with every training set's max_examples at each cap
-of `budget.caps` (config/default.yaml), as experiments of their own named `budget/<exp>_n<cap>`;
+The experiments the claims rest on are rerun with the max_examples of every training set of the
+mix at each cap of `budget.caps` (config/default.yaml), as experiments of their own named `budget/<exp>_n<cap>`;
 `budget.new_domain_caps` grows the new domain's data alone (`budget/<exp>_new<cap>`). They are
 ordinary experiments to the workflow (recipes, models, evaluations, tables, figures), so a cap
 equal to the run's own gives the run's own models. This module names them, checks the claims on
@@ -11,7 +11,7 @@ each, and writes the sweep's table and figure:
         --costs <csv>... --eval-dir results/eval --levels '<json>' --ratios '<json>' --out paper_figures/budget
 
 For each claim, its effect and paired 95% interval at every cap, and its trend over the caps:
-"stable: holds|fails" (every decided cap agrees; from the first cap that decides it), "changes at
+"stable: holds|fails (decided at <caps>)" (every cap that decides it agrees), "changes at
 <cap>" (a decided cap disagrees with the one before), or "never decided". Beside them, each bag
 model's own Mean(Task) against its ratio at every cap: how far from converged the bags are.
 Imports no torch: the Snakefile names the sweep's experiments when the workflow is parsed.
@@ -39,7 +39,7 @@ def sweep_experiments(config: dict) -> dict[str, dict[str, dict]]:
     spec = config.get("budget") or {}
     experiments = config["experiments"]
     sweeps: dict[str, dict[str, dict]] = {sweep: {} for sweep in SWEEPS}
-    wanted = [("budget", cap, exp, variants, {"datasets": cap, "new_datasets": cap})
+    wanted = [("budget", cap, exp, variants, {"datasets": cap})
               for cap in spec.get("caps", []) for exp, variants in (spec.get("experiments") or {}).items()]
     wanted += [("budget_new_domain", cap, exp, None, {"new_datasets": cap})
                for cap in spec.get("new_domain_caps", []) for exp in spec.get("new_domain_experiments", [])]
@@ -47,7 +47,7 @@ def sweep_experiments(config: dict) -> dict[str, dict[str, dict]]:
         if exp not in experiments:  # a layer removed it: it leaves the sweep too (absent() says so)
             continue
         base = experiments[exp]
-        described = (f"the mix's and the new domain's training sets at {cap} examples each" if sweep == "budget"
+        described = (f"the mix's training sets at {cap} examples each" if sweep == "budget"
                      else f"the new domain's training sets at {cap} examples each")
         sweeps[sweep][experiment_name(exp, cap, sweep == "budget_new_domain")] = {
             **base, "description": f"{base.get('description', exp)} Budget sweep: {described}.",
@@ -152,7 +152,7 @@ def trend(verdicts: list[tuple[int, str]]) -> str:
     for (_, before), (cap, now) in zip(decided, decided[1:]):
         if now != before:
             return f"changes at {cap}"
-    return f"stable: {decided[0][1]} (from {decided[0][0]})"
+    return f"stable: {decided[0][1]} (decided at {', '.join(str(cap) for cap, _ in decided)})"
 
 
 def restricted(claim: dict, reported: list[str]) -> dict | None:
@@ -268,8 +268,9 @@ def write_figure(rows: list[dict], bags: list[dict], prefix: Path, title: str, x
             ax.errorbar([cap], [eff], yerr=[[lo], [hi]], fmt="o", color=colours[r["verdict"]], capsize=3)
         ax.set_xscale("log", base=2)
         ax.set_xticks(caps, [str(c) for c in caps])
-        ax.set_title(f"{cid}\n{mine[0]['compared'].split(' (')[0]} ({mine[0]['suite']}): "
-                     f"{trend([(r['cap'], r['verdict']) for r in mine])}", fontsize=8)
+        compared = mine[0]["compared"].split(" (")[0].split(", tolerance")[0]
+        ax.set_title("\n".join([cid, f"{compared} ({mine[0]['suite']})",
+                                trend([(r["cap"], r["verdict"]) for r in mine])]), fontsize=8)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.set_ylabel("effect, points ×100", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -327,7 +328,7 @@ def write_outputs(rows: list[dict], bags: list[dict], prefix: Path, sweep: str, 
     table = claims_table(rows)
     title = ("The claims against the training budget" if sweep == "budget"
              else "The new-domain claims against the new domain's training data")
-    what = ("every training set's cap (the mix's and the new domain's)" if sweep == "budget"
+    what = ("the mix's training sets' cap (the new domain's at the run's own)" if sweep == "budget"
             else "the new domain's cap, the mix at the run's own caps")
     caption = (f"{title}: each claim at each value of {what}; effect ×100 [paired 95% bootstrap interval, "
                f"{resamples} resamples over evaluation items and seeds] and verdict. trend: the verdicts over the caps "
@@ -348,7 +349,7 @@ def write_outputs(rows: list[dict], bags: list[dict], prefix: Path, sweep: str, 
     atomic_write_text(Path(f"{prefix}.html"), tables.html_page(title, [tables.html_table(table.set_index("claim"),
                                                                                          caption)]))
     write_figure(rows, bags, prefix, title,
-                 "examples a training set (cap)" if sweep == "budget" else "new-domain examples (cap)")
+                 "examples a training set of the mix (cap)" if sweep == "budget" else "new-domain examples (cap)")
 
 
 def main(argv: list[str] | None = None) -> None:

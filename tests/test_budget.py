@@ -47,6 +47,11 @@ def test_the_new_domain_sweep_grows_the_new_domain_alone(config):
                    ).recipes.values()
     caps = {(n, e["max_examples"]) for r in rows if r["kind"] == "train" for n, e in r["datasets"].items()}
     assert ("cosqa", 500) in caps and ("scifact", 96) in caps
+    # the mix's sweep keeps the new domain at its own cap
+    mix = budget.sweep_experiments(config)["budget"]["budget/incremental_n192"]
+    rows = resolve({**config, "experiments": {"budget/incremental_n192": mix}}).recipes.values()
+    caps = {(n, e["max_examples"]) for r in rows if r["kind"] == "train" for n, e in r["datasets"].items()}
+    assert ("cosqa", 384) in caps and ("scifact", 192) in caps and ("cosqa", 192) not in caps
 
 
 def test_a_cap_too_small_for_an_experiment_is_refused_by_name(config):
@@ -69,8 +74,8 @@ def test_bad_sweep_settings_stop_the_parse_with_their_key(config, change, messag
 
 
 @pytest.mark.parametrize("verdicts, expected", [
-    ([(48, "inconclusive"), (96, "fails"), (192, "fails")], "stable: fails (from 96)"),
-    ([(48, "holds"), (96, "inconclusive"), (192, "holds")], "stable: holds (from 48)"),
+    ([(48, "inconclusive"), (96, "fails"), (192, "fails")], "stable: fails (decided at 96, 192)"),
+    ([(48, "holds"), (96, "inconclusive"), (192, "holds")], "stable: holds (decided at 48, 192)"),
     ([(48, "fails"), (96, "inconclusive"), (192, "holds")], "changes at 192"),
     ([(48, "inconclusive"), (96, "inconclusive")], "never decided"),
 ])
