@@ -261,7 +261,7 @@ def test_the_budget_sweeps_reuse_the_runs_models_and_decide_each_claim_at_each_c
         md = (out / "figures" / f"{sweep}.md").read_text()
         assert re.search(r"\| (stable: (holds|fails) \(decided at [\d, ]+\)|changes at \d+|never decided) \|", md), md
     bags = pd.read_csv(out / "figures" / "budget_bags.csv")
-    assert set(bags["ratio"]) == {0.2, 0.4, 0.6, 0.8, 1.0} and set(bags["cap"]) == {16, 32}
+    assert set(bags["ratio"]) == {0.2, 1.0} and set(bags["cap"]) == {16, 32}  # the bags smoke.yaml reports
     assert (out / "figures" / "budget" / "boom_n16.md").is_file()  # each cap's experiment has its own tables
     again = snakemake("-n", "paper", "budget", "budget_new_domain", "--configfile", "config/smoke.yaml", *overrides)
     assert "Nothing to be done" in again.stdout + again.stderr, again.stdout
