@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 
 from boom import forkserver
 from boom.config import check_config_files, check_output_folder, check_owner, claim_owner
@@ -497,3 +498,94 @@ def start_run():
 
 def stop_fork_server():
     forkserver.stop(_FORK_SERVER.pop() if _FORK_SERVER else None)
+
+
+# ---------------------------------------------------------------- the budget sweeps (rules/budget.smk)
+
+def sweep_levels(sweep):
+    """A sweep's experiments: name -> {of: the experiment it reruns, cap: its budget}."""
+    return {name: {"of": spec["of"], "cap": spec["cap"]} for name, spec in SWEEPS[sweep].items()}
+
+
+def sweep_ratios_json(wildcards):
+    """experiment -> {variant: bag ratio} of the bag models the sweep's figure shows against their
+    ratio (BLS on the whole mix at 1.0), for the experiments that have bags."""
+    ratios = {}
+    for exp in {level["of"] for level in sweep_levels(wildcards.sweep).values()}:
+        trained = {n: v for n, v in config["experiments"][exp]["variants"].items() if v["kind"] == "train"
+                   and not set(v) & {"datasets", "new_datasets", "replay", "init", "bag", "complement", "order"}
+                   and v.get("schedule", "bls") == "bls"}
+        if any("ratio" in v for v in trained.values()):
+            ratios[exp] = {n: v.get("ratio", 1.0) for n, v in trained.items()}
+    return json.dumps(ratios, sort_keys=True)
+
+
+def sweep_record(wildcards):
+    """A sweep's table and figure: the claims file's sha256, its experiments and what they report."""
+    with open(CLAIMS_FILE, "rb") as fh:
+        claims_sha = hashlib.sha256(fh.read()).hexdigest()
+    levels = sweep_levels(wildcards.sweep)
+    content = {"claims": claims_sha, "levels": levels, "results_dir": RESULTS,
+               "summaries": {n: records.digest(summary_content(n)) for n in levels}}
+    outputs = [layout.figure_file(FIGURES, wildcards.sweep, ext) for ext in BUDGET_EXTS]
+    return synced_record("budget", wildcards.sweep, content, lambda: [records.group(outputs)])
+
+
+BUDGET_EXTS = ("md", "csv", "html", "png", "pdf", "provenance.json")
+
+
+def sweep_plan(sweep):
+    """cap -> the sweep's jobs not done yet: the examples of each training, the evaluations and
+    merges (a model or evaluation shared by two caps, or with `paper`, counted once)."""
+    plan, seen = {}, set()
+    for name, spec in SWEEPS[sweep].items():
+        p = plan.setdefault(spec["cap"], {"trainings": [], "evaluations": 0, "new_domain": 0, "merges": 0})
+        sizes = prepared_sizes(at_budget(config, spec["budget"]))
+        tasks = experiment_tasks(name)
+        for row in variants_of(name):
+            r = recipe(row["model"])
+            for mid in trained_models(r) + ([row["model"]] if r["kind"] == "merge" else []):
+                if mid in seen or os.path.isdir(model_dir(mid)):
+                    continue
+                seen.add(mid)
+                if mid.startswith("train-"):
+                    p["trainings"].append(sum(planned_sizes(recipe(mid), sizes).values()))
+                else:
+                    p["merges"] += 1
+            for job, kind in (("evaluations", "in_out"), ("new_domain", "new_domain")):
+                mine = [t for t in tasks if (TASKS[t]["role"] == "new_domain") == (kind == "new_domain")]
+                if mine and (row["model"], kind) not in seen and not os.path.exists(layout.eval_file(RESULTS, row["model"], mine[0])):
+                    seen.add((row["model"], kind))
+                    p[job] += 1
+    return plan
+
+
+def print_sweep_estimate(sweep):
+    """What a sweep will take here, from the committed run's measured per-job times."""
+    walls = budget_sweep.read_walls(Path(RESULTS) / "benchmarks")
+    sizes = prepared_sizes(config)
+    points = [(sum(planned_sizes(RECIPES[m], sizes).values()), s) for job, s in walls.items()
+              if job.startswith("train/") and (m := job.split("/", 1)[1]) in RECIPES]
+    per_job = {kind: budget_sweep.median([s for job, s in walls.items() if job.rsplit("/", 1)[-1] == kind], default)
+               for kind, default in (("evaluate", 40.0), ("evaluate_new_domain", 6.0))}
+    per_job["merge"] = budget_sweep.median([s for job, s in walls.items() if job.startswith("merge/")], 3.0)
+    lines = budget_sweep.estimate(sweep_plan(sweep), budget_sweep.fit_training(points), per_job,
+                                  os.cpu_count() or 1)
+    print(f"boom: {sweep}: {lines[0]}", *lines[1:], sep="\n", file=sys.stderr)
+
+
+def say_sweep_estimates():
+    """What a sweep that is a target will take, and what it leaves out, said when the workflow is
+    parsed (a dry run included: no onstart hook runs there)."""
+    for sweep in budget_sweep.SWEEPS:
+        if sweep not in sys.argv[1:] or workflow.remote_exec:
+            continue
+        for exp in budget_sweep.absent(config):
+            print(f"boom: {sweep}: {exp} is not an experiment of this config: left out of the sweep", file=sys.stderr)
+        for line in SWEEP_LEFT_OUT:
+            if line.startswith(f"boom: {sweep}:"):
+                print(line, file=sys.stderr)
+        try:
+            print_sweep_estimate(sweep)
+        except BoomError as error:
+            print(f"boom: {sweep}: no estimate: {error}", file=sys.stderr)

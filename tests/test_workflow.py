@@ -225,10 +225,11 @@ def test_changing_one_ratio_reruns_only_what_it_affects(smoke_run, tmp_path):
     run = snakemake("-n", "paper", "--configfile", "config/smoke.yaml", str(layer), *overrides)
     assert run.returncode == 0, run.stdout + run.stderr
     stats = _job_stats(run.stdout)
-    # the new bag of every dataset, its one model, the one merge that takes it, that merge's
-    # evaluation, and the reports of boom_ratios; of boom only its table, whose note that its
-    # `boom` is boom_ratios' k20_100 no longer holds; nothing else of any other experiment
-    assert stats["train"] == "1" and stats["merge"] == "1", stats
+    # the new bag of every dataset, its one model, the two merges that take it (k20_100 with and
+    # without the base), their evaluations, and the reports of boom_ratios; of boom only its
+    # table, whose notes that its `boom` and `boom_no_base` are boom_ratios' k20_100 and
+    # k20_100_no_base no longer hold; nothing else of any other experiment
+    assert stats["train"] == "1" and stats["merge"] == "2" and stats["evaluate"] == "2", stats
     assert stats["experiment_summary"] == "1" and stats["experiment_costs"] == "1", stats
     assert stats["experiment_figures"] == "2" and int(stats["sample_train_data"]) == len(SMOKE["train"]["datasets"])
     jobs = re.split(r"\n(?=(?:local)?rule \w+:)", run.stdout)
