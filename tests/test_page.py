@@ -62,8 +62,9 @@ def snakemake_report(tmp_path_factory):
 def test_snakemake_report_shows_every_table_inline(chromium, snakemake_report):
     """Opened in a real browser and clicked through as a reader would: each result is shown in
     the page (HTML inline), not offered as a download."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
+    from playwright.sync_api import sync_playwright  # the [test] extra installs it: missing is a failure
+
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
