@@ -160,8 +160,10 @@ def restricted(claim: dict, reported: list[str]) -> dict | None:
     may leave some out, say so), or None where `a` or every `than` is missing."""
     if claim["a"] not in reported:
         return None
-    if "than" not in claim or claim["kind"] == "cheaper":
-        return claim if claim.get("than", claim["a"]) in reported else None
+    if claim["kind"] == "worst":
+        return claim
+    if claim["kind"] == "cheaper":
+        return claim if claim["than"] in reported else None
     than = claim["than"] if isinstance(claim["than"], list) else [claim["than"]]
     kept = [v for v in than if v in reported]
     return {**claim, "than": kept} if kept else None

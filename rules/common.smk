@@ -58,7 +58,8 @@ try:  # what reads the data mirror (its MANIFEST.tsv) at parse time: its errors 
     # Task name -> spec: the data-mirror tasks, or the tasks of a suite's mteb benchmark (paper scale).
     TASKS = evaluation_tasks(config["evaluation"])
     TASK_INFO = task_info(TASKS)
-    RESOLVED = resolve(config, prepared=prepared_sizes(config))
+    PREPARED = prepared_sizes(config)  # read once a parse: the sweeps below resolve with it too
+    RESOLVED = resolve(config, prepared=PREPARED)
 except BoomError as _error:
     sys.exit(f"boom: {_error}")
 # Suite name -> its tasks, in config order (only suites that have tasks).
@@ -79,7 +80,7 @@ def resolve_sweeps():
         kept[sweep] = {}
         for name, spec in specs.items():
             try:
-                resolved = resolve({**config, "experiments": {name: spec}}, prepared=prepared_sizes(config))
+                resolved = resolve({**config, "experiments": {name: spec}}, prepared=PREPARED)
             except RecipeError as error:
                 SWEEP_LEFT_OUT.append(f"boom: {sweep}: {name} left out at this cap: {error}")
                 continue
