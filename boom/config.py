@@ -18,6 +18,7 @@ import jsonschema
 import yaml
 
 from boom import config_checks
+from boom.data.own import register_own
 from boom.data.sources import register_hub
 from boom.errors import ConfigError
 from boom.paths import CONFIG_DIR, REPO_ROOT, SCHEMA_PATH, load_schema  # noqa: F401 (re-exported)
@@ -75,19 +76,20 @@ def _sections_pair(config: dict, layer: dict, path: tuple, where=None):
 def start(config: dict) -> dict:
     """What a run does once with its merged config (load, and rules/common.smk at parse time):
     drop the entries a layer removed, check the schema, fill in its defaults, register the
-    config's Hub datasets as sources (the one change to a global, made here and nowhere else),
-    then check the cross-references. Returns the config, changed in place."""
+    config's Hub datasets and own datasets (data.files) as sources (the one change to a global,
+    made here and nowhere else), then check the cross-references and read the own files. Returns the config, changed in place."""
     drop_removed(config)
     check_schema(config)
     fill_defaults(config)
     register_hub(config["train"])
+    register_own(config["data"])
     config_checks.check(config)
     return config
 
 
 # Named entries a layer may remove by setting them to null (`wikiqa: null` under train.datasets):
 # layering merges mappings key by key, so this is the only way a layer can shrink one.
-REMOVABLE = (("train", "datasets"), ("train", "new_datasets"), ("evaluation", "tasks"), ("experiments",),
+REMOVABLE = (("data", "files"), ("train", "datasets"), ("train", "new_datasets"), ("evaluation", "tasks"), ("experiments",),
              ("experiments", "*", "variants"), ("budget", "experiments"))
 
 

@@ -8,10 +8,12 @@ import difflib
 from typing import Any
 
 from boom.data.examples import MINE_DEPTH
+from boom.data.own import check_files as check_own_files
 from boom.data.sources import EVAL_KEYS, SOURCES, evaluation_tasks, hub_sources
 from boom.errors import ConfigError
 from boom import budget, merge_methods
 from boom.merge_methods import method_error
+from boom.model_folder import inspect as inspect_folder
 from boom.paths import load_schema
 from boom.recipes import split_groups, trainable_datasets
 from boom.schedules import DEFAULT_SCHEDULE, ScheduleError, stages
@@ -34,23 +36,34 @@ def check(config: dict) -> None:
     _check_references(config)
     _check_benchmarks(config["evaluation"])
     budget.check(config)
+    check_own_files(config["data"])
 
 
 # Model keys that only one source reads, with the value every other source takes (the defaults
 # that config/default.yaml spells out): set to anything else, they would be ignored.
-SOURCE_KEYS = {"layers": ("gt_minilm", None), "architecture": ("tiny_random", "bert"),
-               "init_seed": ("tiny_random", 0), "revision": ("hub", None)}
+SOURCE_KEYS = {"layers": (("gt_minilm",), None), "architecture": (("tiny_random",), "bert"),
+               "init_seed": (("tiny_random",), 0), "revision": (("hub",), None), "path": (("path",), None)}
+GT_MINILM_LAYERS = 6
 
 
 def _check_model(model: dict) -> None:
     source = model["source"]
-    for key, (reader, inert) in SOURCE_KEYS.items():
-        if source != reader and model.get(key, inert) != inert:
-            raise ConfigError(f"config key model.{key} = {model[key]!r} applies only to model.source {reader}, and "
-                              f"this base is {source}: remove it (or set it to {'null' if inert is None else repr(inert)})")
-    if source == "gt_minilm" and model.get("pooling", "mean") != "mean":
-        raise ConfigError(f"config key model.pooling = {model['pooling']!r}: the gt_minilm model ships with mean "
-                          "pooling, which boom keeps; remove the key (or set it to 'mean')")
+    for key, (readers, inert) in SOURCE_KEYS.items():
+        if source not in readers and model.get(key, inert) != inert:
+            raise ConfigError(f"config key model.{key} = {model[key]!r} applies only to model.source "
+                              f"{' or '.join(readers)}, and this base is {source}: remove it (or set it to "
+                              f"{'null' if inert is None else repr(inert)})")
+    if source == "path" and not model.get("path"):
+        raise ConfigError("config key model.path: model.source is path, so name the model's folder in model.path")
+    folder = inspect_folder(model["path"]) if source == "path" else None
+    own_pooling = source == "gt_minilm" or (folder is not None and folder.kind == "sentence-transformers")
+    if own_pooling and model.get("pooling", "mean") != "mean":
+        raise ConfigError(f"config key model.pooling = {model['pooling']!r}: the {source} base is a "
+                          "sentence-transformers model with its own pooling, which boom keeps; remove the key "
+                          "(or set it to 'mean')")
+    if source == "gt_minilm" and (model.get("layers") or 0) > GT_MINILM_LAYERS:
+        raise ConfigError(f"config key model.layers = {model['layers']}: the base has {GT_MINILM_LAYERS} layers; keep "
+                          f"between 1 and {GT_MINILM_LAYERS}")
 
 
 def _check_benchmarks(evaluation: dict) -> None:
@@ -267,7 +280,8 @@ POSITION_LIMITS = {"gt_minilm": 512, "tiny_random": 512}
 
 def _check_limits(config: dict) -> None:
     """Values the model, the data or the devices cannot take, refused before anything runs."""
-    limit = POSITION_LIMITS.get(config["model"]["source"])
+    source = config["model"]["source"]
+    limit = inspect_folder(config["model"]["path"]).positions if source == "path" else POSITION_LIMITS.get(source)
     for section in ("train", "evaluation"):
         length = config[section]["max_seq_length"]
         if limit is not None and length > limit:

@@ -33,6 +33,8 @@ from boom import failpoints, items, layout, models
 from boom.data.mteb_benchmarks import benchmark_task
 from boom.data.manifest import resolve_root
 from boom.io import replacing, write_json
+from boom.data.own import OwnSource, add_own_data_argument
+from boom.data.sources import SOURCES
 from boom.provenance import record
 from boom.records import read_digest
 from boom.stage import json_arg
@@ -178,6 +180,12 @@ def evaluate(model_dir: Path, model_id: str, task_name: str, spec: dict, root: P
     return evaluate_task(encoder, build(task_name, spec, root), batch_size, result_cache(cache_dir))[0]
 
 
+def own_files_sha256(spec: dict) -> dict:
+    """{"files_sha256": {path: sha256}} for a task on your own files (data.files), else {}."""
+    source = SOURCES.get(spec.get("dataset", ""))
+    return {"files_sha256": source.sha256s()} if isinstance(source, OwnSource) else {}
+
+
 def main(argv: list[str] | None = None) -> None:
     from boom.encoding import PRECISIONS
 
@@ -186,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model-id", required=True, help="the model's recipe id (its unique mteb name)")
     parser.add_argument("--tasks", required=True, type=json_arg("--tasks"), help="JSON: task name -> its evaluation.tasks entry")
     parser.add_argument("--root", required=True, help="data mirror root")
+    add_own_data_argument(parser)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-seq-length", type=int, default=256)
     parser.add_argument("--query-instruction", action="store_true",
@@ -226,6 +235,7 @@ def main(argv: list[str] | None = None) -> None:
             max_seq_length=args.max_seq_length, query_instruction=args.query_instruction, precision=args.precision,
             from_cache=from_cache, wall_seconds=round(wall, 3),
             items=items_path.name if items_path is not None else None, record=computed_from,
+            **own_files_sha256(spec),
         ))
         log.info("[%d/%d] %s on %s: main score %.4f (%.1f s%s; %d of %d texts encoded so far)", i, len(tasks),
                  args.model_id, name, task_result.get_score(), wall, ", cached" if from_cache else "",

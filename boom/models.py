@@ -94,13 +94,35 @@ def build_base(spec: dict) -> SentenceTransformer:
         return model
     if source == "tiny_random":
         return build_tiny_random(spec["init_seed"], spec.get("architecture", "bert"), spec.get("pooling", "mean"))
+    if source == "path":
+        return build_local(spec)
     if source == "hub":
         # A causal LM (Qwen3) has no sentence-transformers config: build its modules explicitly.
         encoder = Transformer(spec["name"], model_kwargs={"revision": spec.get("revision")},
                               processor_kwargs={"revision": spec.get("revision")}, max_seq_length=512)
         dim = encoder.auto_model.config.hidden_size
         return SentenceTransformer(modules=[encoder, Pooling(dim, spec.get("pooling", "mean")), Normalize()], device="cpu")
-    raise ModelError(f"unknown model source {source!r} (known: gt_minilm, tiny_random, hub)")
+    raise ModelError(f"unknown model source {source!r} (known: gt_minilm, tiny_random, hub, path)")
+
+
+def build_local(spec: dict) -> SentenceTransformer:
+    """A local model folder (model.source: path), refused if its files changed since the recipe
+    named them: a sentence-transformers folder as saved (its own pooling), or a transformers
+    folder with `pooling` and normalisation added."""
+    from boom.model_folder import folder_digest, inspect
+
+    folder = inspect(spec["path"])
+    actual = folder_digest(folder.path)
+    if actual != spec["sha256"]:
+        raise ModelError(f"model folder {folder.path} changed after the workflow read it (sha256 {actual}, the recipe "
+                         f"has {spec['sha256']}): rerun snakemake, which names the new base by its new files")
+    if folder.kind == "sentence-transformers":
+        model = SentenceTransformer(str(folder.path), device="cpu", local_files_only=True)
+    else:
+        encoder = Transformer(str(folder.path), max_seq_length=512)
+        dim = encoder.auto_model.config.hidden_size
+        model = SentenceTransformer(modules=[encoder, Pooling(dim, spec["pooling"]), Normalize()], device="cpu")
+    return model
 
 
 class ModelError(BoomError, RuntimeError):

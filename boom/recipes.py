@@ -12,11 +12,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from boom.data.manifest import provenance_of, resolve_root
+from boom.data.manifest import resolve_root
+from boom.data.own import OwnSource, held_out_digest
 from boom.data.sampling import SAMPLER_VERSION
 from boom.data.sources import SOURCES, HubSource
 from boom.errors import BoomError
 from boom.layout import bag_file, card_file, train_file
+from boom.model_folder import inspect as inspect_folder
 from boom.schedules import DEFAULT_SCHEDULE, stages
 
 # Part of every train recipe: bump it when a change to boom/train.py changes the weights a recipe
@@ -42,6 +44,11 @@ def base_recipe(config: dict) -> dict:
         recipe["architecture"] = m["architecture"]
     if m["source"] == "gt_minilm" and m["layers"]:  # only where set: the full model's id stays
         recipe["layers"] = m["layers"]
+    if m["source"] == "path":  # named by its files' sha256: a changed file is a new base
+        folder = inspect_folder(m["path"])
+        recipe.update(path=m["path"], sha256=folder.sha256)
+        if folder.kind == "sentence-transformers":  # keeps its own pooling
+            del recipe["pooling"]
     return recipe
 
 
@@ -91,6 +98,7 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
     root = resolve_root(config["data"]["root"])
     train = config["train"]
     caps = trainable_datasets(config)
+    held_out = held_out_digest(config["data"])
 
     def entry(name: str) -> dict:
         share = replay if replay is not None and name in train["datasets"] else ratio
@@ -103,8 +111,12 @@ def train_recipe(config: dict, datasets: list[str], schedule: str, seed: int, ra
         source = SOURCES[name]
         if isinstance(source, HubSource):  # downloaded at run time: named by repository, split and commit
             e["hub"] = f"{source.repo}@{source.revision}:{source.train_split}"
+        elif isinstance(source, OwnSource):  # a few files: each named, with its sha256
+            e["files_sha256"] = source.sha256s()
         else:
-            e["sources_sha256"] = sources_digest(provenance_of(root, list(source.files)))
+            e["sources_sha256"] = sources_digest(source.sha256s(root))
+        if held_out:  # own test files: every training set is decontaminated against them
+            e["held_out_sha256"] = held_out
         if share < 1.0:
             e.update(ratio=share, bag_seed=seed + 1000 * bag, sampler=SAMPLER_VERSION,
                      **({"complement": True} if complement else {}))

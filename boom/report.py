@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -241,9 +242,11 @@ def _figure(df: pd.DataFrame, experiment: str, seeds: int, prefix: Path, plt, di
     fig.legend(handles, labels, fontsize=7, ncols=min(len(variants), 7), loc="outside lower center", frameon=False)
     what = ("top: the difference from " + reference + " in points, bars its paired 95% bootstrap interval over "
             "evaluation items and seeds (filled: excludes 0); bottom: " if top else "")
+    legend = f"{what}main score ×100" + (f", error bars the std over {seeds} seeds" if seeds > 1 else "")
+    # wrapped to the figure's width (about 15 characters an inch at this size): a narrow figure
+    # (few task types) would clip it at both sides
     fig.suptitle(f"{experiment} (mean over {seeds} seed{'s' if seeds > 1 else ''})\n"
-                 f"{what}main score ×100" + (f", error bars the std over {seeds} seeds" if seeds > 1 else ""),
-                 fontsize=9)
+                 + textwrap.fill(legend, width=int(15 * fig.get_figwidth())), fontsize=9)
     for ext in ("png", "pdf"):
         save_figure(fig, layout.prefixed(prefix, ext))
     plt.close(fig)

@@ -11,7 +11,7 @@ import sys
 from boom.errors import BoomError
 
 STAGES = ("models", "train", "merge", "interaction", "evaluate", "report", "claims", "budget", "page", "verify",
-          "data.prepare", "data.hub", "data.sampling", "data.card", "data.fetch")
+          "data.prepare", "data.hub", "data.sampling", "data.card", "data.fetch", "data.own_example")
 
 
 def main(argv: list[str]) -> None:

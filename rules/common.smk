@@ -49,7 +49,10 @@ os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.
 # (train.hub, paper scale), downloaded by their prepare job. A name matching nothing: "(?!)".
 HUB = config["train"].get("hub") or {"datasets": {}}
 HUB_NAMES = "|".join(HUB["datasets"]) or "(?!)"
-MIRROR_NAMES = "|".join(sorted(MIRROR))
+# Your own datasets (data.files): prepared by the mirror's rule from their own files; every job
+# that reads a dataset gets them (as JSON) to register them first.
+OWN_DATA = json.dumps(config["data"]["files"], sort_keys=True)
+PREPARED_NAMES = "|".join(sorted(MIRROR) + sorted(config["data"]["files"]))
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 LOGS = f"logs/{config['scale']}"
@@ -178,15 +181,24 @@ def start_dir(wildcards):
 
 
 def raw_files(dataset):
-    return [str(DATA_ROOT / "raw" / dest) for dest in SOURCES[dataset].files]
+    """The files a dataset is read from: the mirror's (under its root), or your own (data.files)."""
+    if dataset in MIRROR:
+        return [str(DATA_ROOT / "raw" / dest) for dest in SOURCES[dataset].files]
+    return [str(resolve_root(path)) for path in SOURCES[dataset].files]
 
 
 def all_raw_files():
-    return sorted({f for name in SOURCES for f in raw_files(name)})
+    """The mirror's files (the data card's: it describes the mirror)."""
+    return sorted({f for name in MIRROR for f in raw_files(name)})
+
+
+def own_test_files():
+    """Your own datasets' test files: every training set is decontaminated against them."""
+    return sorted(str(resolve_root(path)) for name in config["data"]["files"] for _, path in SOURCES[name].test_paths)
 
 
 def dataset_raw_files(wildcards):
-    return raw_files(wildcards.dataset)
+    return raw_files(wildcards.dataset) + own_test_files()
 
 
 def loader_version(wildcards):
@@ -238,7 +250,9 @@ def mirror_pins(tasks):
     sha256 of every file (each is checked against it when read; listing the files themselves,
     20 Newsgroups' 2,000 included, made Snakemake stat thousands of paths at every scheduling
     round). None for a benchmark's tasks: mteb downloads those."""
-    return [str(DATA_ROOT / "MANIFEST.tsv")] if any("dataset" in TASKS[task] for task in tasks) else []
+    mirror = [str(DATA_ROOT / "MANIFEST.tsv")] if any(TASKS[t].get("dataset") in MIRROR for t in tasks) else []
+    own = sorted({f for t in tasks if TASKS[t].get("dataset") in config["data"]["files"] for f in raw_files(TASKS[t]["dataset"])})
+    return mirror + own
 
 
 def variants_of(experiment):
@@ -307,12 +321,13 @@ def experiment_notes_json(wildcards):
 
 
 def experiment_data_json(wildcards):
-    """Each training set of the experiment's models -> the sha256 of its sources (or its Hub split)."""
+    """Each training set of the experiment's models -> the sha256 of its sources (its Hub split, or
+    each of your own files' sha256)."""
     data = {}
     for row in variants_of(wildcards.experiment):
         for mid in trained_models(recipe(row["model"])):
             for name, entry in recipe(mid)["datasets"].items():
-                data[name] = entry.get("sources_sha256") or entry.get("hub")
+                data[name] = entry.get("sources_sha256") or entry.get("hub") or entry.get("files_sha256")
     return json.dumps(data, sort_keys=True)
 
 

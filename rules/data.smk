@@ -13,7 +13,7 @@ COMPLEMENT_FILE = layout.bag_file(RESULTS, **_BAG, complement=True)
 
 rule prepare_train_data:
     wildcard_constraints:
-        dataset=MIRROR_NAMES,
+        dataset=PREPARED_NAMES,
     input:
         dataset_raw_files,
     output:
@@ -22,12 +22,13 @@ rule prepare_train_data:
     params:
         root=data_root,
         loader_version=loader_version,
+        own=OWN_DATA,
     log:
         f"{LOGS}/data/{TRAIN_NAME}.log",
     conda:
         "../envs/boom.yaml"
     shell:
-        "python -m boom data.prepare --root {params.root:q} --dataset {wildcards.dataset} "
+        "python -m boom data.prepare --root {params.root:q} --own-data {params.own:q} --dataset {wildcards.dataset} "
         "--max-examples {wildcards.cap} --hard-negatives {wildcards.k} --out {output.data} 2>&1 | tee {log}"
 
 

@@ -37,6 +37,7 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
         params:
             tasks=json.dumps({task: TASKS[task] for task in _tasks}),
             root=data_root,
+            own=OWN_DATA,
             out_dir=output_dir,
             cache_dir=_cache,
             batch_size=config["evaluation"]["batch_size"],
@@ -53,6 +54,6 @@ for _job, (_suites, _folder, _cache) in EVAL_JOBS.items():
             "../envs/boom.yaml"
         shell:
             "python -m boom evaluate --model {input.model} --model-id {wildcards.model} "
-            "--tasks {params.tasks:q} --root {params.root:q} --batch-size {params.batch_size} "
+            "--tasks {params.tasks:q} --root {params.root:q} --own-data {params.own:q} --batch-size {params.batch_size} "
             "--max-seq-length {params.max_seq_length} --precision {params.precision} {params.instruction} {params.per_item} --threads {threads} "
             "--cache-dir {params.cache_dir:q} --record {input.record} --out-dir {params.out_dir} 2>&1 | tee {log}"

@@ -70,7 +70,7 @@ def evaluation_items(root: Path, name: str, with_corpus: bool) -> HeldOut:
     split = source.eval_split
     if split is None:
         return HeldOut()
-    form = source.read(root)
+    form = source.read_eval(root)
     if isinstance(form, Retrieval):
         texts = list(form.queries.get(split, {}).values())
         if with_corpus and source.role != "in_domain":
@@ -148,7 +148,7 @@ def build_examples(name: str, root: Path, k: int, seed: int = 0) -> tuple[list[d
     if not source.trainable:
         raise DataError(f"dataset {name} has no training split (its role is {source.role})")
     report = LoadReport()
-    form = source.read(root, report)
+    form = source.read_train(root, report)
     split = source.train_split
     held_out = held_out_for(root, name)
     form = _decontaminated(form, split, held_out, report)
@@ -168,7 +168,9 @@ def build_examples(name: str, root: Path, k: int, seed: int = 0) -> tuple[list[d
     else:  # pragma: no cover - the registry only holds the three forms
         raise TypeError(type(form))
     if not examples:
-        raise DataError(f"dataset {name} produced no training examples from its {split} split")
+        skipped = "; ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())) or "none skipped"
+        raise DataError(f"dataset {name} produced no training examples from its {split} split ({skipped}): every "
+                        "evaluation split boom knows is held out of training, so data sampled from one cannot train")
     for ex in examples:
         ex["instruction"] = source.instruction
     return examples, report

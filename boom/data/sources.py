@@ -12,6 +12,7 @@ from pathlib import Path
 
 from boom.data.mteb_benchmarks import benchmark_tasks
 from boom.data.forms import Form, LoadReport
+from boom.data.manifest import provenance_of
 from boom.data.readers import READERS
 from boom.errors import ConfigError
 
@@ -82,6 +83,18 @@ class DatasetSource:
 
     def read(self, root: Path, report: LoadReport | None = None) -> Form:
         return READERS[self.name][0](root, report if report is not None else LoadReport())
+
+    # A mirror dataset is one form holding all its splits; an own dataset (boom.data.own) reads
+    # its training and its test files apart.
+    def read_train(self, root: Path, report: LoadReport | None = None) -> Form:
+        return self.read(root, report)
+
+    def read_eval(self, root: Path) -> Form:
+        return self.read(root)
+
+    def sha256s(self, root: Path) -> dict[str, str]:
+        """sha256 of each of the dataset's files (checked against the mirror's manifest)."""
+        return provenance_of(root, list(self.files))
 
 
 def _s(*args, **kwargs) -> DatasetSource:

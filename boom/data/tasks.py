@@ -25,14 +25,14 @@ from mteb.abstasks.sts import AbsTaskSTS
 from mteb.abstasks.task_metadata import TaskMetadata
 
 from boom.data.forms import Labelled, Pairs, Retrieval
-from boom.data.manifest import DataError, provenance_of
+from boom.data.manifest import DataError
 from boom.data.sources import EVAL_KINDS, SOURCES, DatasetSource, sts_scale
 
 
 def revision(root: Path, dataset: str, spec: dict) -> str:
     """Changes whenever the data files, the reader version or the subset spec change."""
     source = SOURCES[dataset]
-    shas = provenance_of(root, list(source.files))
+    shas = source.sha256s(root)
     key = repr((sorted(shas.items()), source.version, sorted(spec.items())))
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -100,7 +100,7 @@ class _BoomTask:
     def load_data(self, num_proc: int | None = None, **kwargs: Any) -> None:
         if self.data_loaded:
             return
-        form = self.source.read(self.root)
+        form = self.source.read_eval(self.root)
         self.dataset = self.build(form, self.source.eval_split, random.Random(self.spec.get("seed", 0)))
         self.data_loaded = True
 
@@ -278,7 +278,7 @@ def build_task(root: Path, name: str, spec: dict):
         "root": root, "source": source, "spec": dict(spec),
     }
     if builder is STSTask:
-        attrs["min_score"], attrs["max_score"] = sts_scale(source.name)
+        attrs["min_score"], attrs["max_score"] = getattr(source, "score_range", None) or sts_scale(source.name)
     if builder is ClassificationTask:
         attrs["samples_per_label"] = spec.get("samples_per_label", 8)
         attrs["n_experiments"] = spec.get("n_experiments", 10)
