@@ -56,8 +56,8 @@ def test_provenance_names_your_files_and_folder_by_sha256(own_run):
     evals = [json.loads(p.read_text()) for p in (results / "eval").glob("*/MyWikiQA.provenance.json")]
     assert evals, "no MyWikiQA evaluation"
     shas = evals[0]["files_sha256"]
-    assert shas == {f"results/own_smoke/data/wikiqa_test/{f}": sha256_of(DATA / "wikiqa_test" / f)
-                    for f in ("corpus.jsonl", "queries.jsonl", "qrels.tsv")}
+    files = ["wikiqa_train.jsonl"] + [f"wikiqa_test/{f}" for f in ("corpus.jsonl", "queries.jsonl", "qrels.tsv")]
+    assert shas == {f"results/own_smoke/data/{f}": sha256_of(DATA / f) for f in files}
     card = json.loads(next((results / "data/train").glob("my_scifact.n64.k1.jsonl.card.json")).read_text())
     assert card["sha256"]["results/own_smoke/data/scifact_train.jsonl"] == sha256_of(DATA / "scifact_train.jsonl")
 
