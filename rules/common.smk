@@ -50,8 +50,10 @@ os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.
 HUB = config["train"].get("hub") or {"datasets": {}}
 HUB_NAMES = "|".join(HUB["datasets"]) or "(?!)"
 # Your own datasets (data.files): prepared by the mirror's rule from their own files; every job
-# that reads a dataset gets them (as JSON) to register them first.
-OWN_DATA = json.dumps(config["data"]["files"], sort_keys=True)
+# that reads a dataset gets them (as JSON) to register them first, with their files' sha256s, so
+# that a changed file replans the jobs that read it (the jobs ignore the sha256s).
+OWN_DATA = json.dumps({name: {**entry, "sha256": SOURCES[name].sha256s()}
+                       for name, entry in config["data"]["files"].items()}, sort_keys=True)
 PREPARED_NAMES = "|".join(sorted(MIRROR) + sorted(config["data"]["files"]))
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
@@ -407,6 +409,9 @@ def eval_record(job, tasks, folder, items):
     content = {"tasks": {t: TASKS[t] for t in tasks},
                **{k: config["evaluation"][k] for k in ("batch_size", "max_seq_length", "precision")},
                "query_instruction": bool(config["model"]["query_instruction"])}
+    own = {t: SOURCES[TASKS[t]["dataset"]].sha256s() for t in tasks if TASKS[t].get("dataset") in config["data"]["files"]}
+    if own:  # your own tasks' files: a changed file is a changed record (only then: the mirror's records stay)
+        content["files_sha256"] = own
 
     def groups():
         root = layout.eval_dir(RESULTS, folder)

@@ -4,6 +4,7 @@ a malformed file stops the parse and writes nothing."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,21 @@ def test_the_budget_sweeps_plan_on_your_own_data(own_run, tmp_path):
                f"results_dir={own_run}/results", f"figures_dir={own_run}/figures", timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "boom: budget: about" in run.stderr and "boom: budget_new_domain: about" in run.stderr
+
+
+def test_a_changed_own_file_replans_what_reads_it(own_run):
+    """A test file's new line: its task is re-evaluated (its record holds the files' sha256s), and
+    every model retrains (each training set is decontaminated against the test files)."""
+    overrides = ["--config", f"results_dir={own_run}/results", f"figures_dir={own_run}/figures"]
+    unchanged = _run("snakemake", "-n", "paper", *LAYERS, *overrides, timeout=600)
+    assert "Nothing to be done" in unchanged.stdout + unchanged.stderr, unchanged.stdout[-3000:]
+    path = DATA / "sick_test.jsonl"
+    original = path.read_text()
+    try:
+        path.write_text(original + json.dumps({"sentence1": "a new pair", "sentence2": "of sentences", "score": 3}) + "\n")
+        run = _run("snakemake", "-n", "paper", *LAYERS, *overrides, timeout=600)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        stats = dict(re.findall(r"^(\w+)\s+(\d+)$", run.stdout.split("Job stats:")[-1], re.M))
+        assert int(stats.get("evaluate", 0)) > 0 and int(stats.get("train", 0)) > 0, stats
+    finally:
+        path.write_text(original)
